@@ -158,6 +158,10 @@ def or_error(call: Callable[[], T], failure: str) -> T | None:
         return None
 
 
+HARDWARE_PAGE = "ui/pages/hardware.py"
+"""The page where the hardware is picked: the way out of hardware that cannot be planned for."""
+
+
 def show_the_way_out() -> None:
     """Under a page's error: a link to the page that fixes what failed, the Model page when
     the model cannot be read (a link to a repo this server cannot read), the Hardware page
@@ -166,7 +170,7 @@ def show_the_way_out() -> None:
     for resolve, page, label, icon in (
             (current_spec, "ui/pages/model.py", "Pick another model on the Model page",
              ":material/neurology:"),
-            (current_cluster, "ui/pages/hardware.py",
+            (current_cluster, HARDWARE_PAGE,
              "Pick presets or upload snapshots on the Hardware page",
              ":material/developer_board:")):
         try:

@@ -169,3 +169,28 @@ def _shell_words(command: str) -> list[str]:
             word += c
             escaped, quote = c == "\\", c if c in "'\"" else ""
     return [*words, word] if word else words
+
+
+CAVEAT_HEAD_CHARS = 90
+"""The longest head of a warning caveats_line gives whole."""
+
+
+def caveats_line(warnings: list[str]) -> str:
+    """The plan's warnings in one line under the verdict, each by its head (up to its first
+    colon or full stop; a longer one cut at a word, before a parenthesis the cut leaves open),
+    pointing to their whole text under the figures: each says what the figures leave out or
+    what they hold under, so it changes how they read (a DGX Spark's unified memory: the
+    host's processes count against vLLM's start-up check), and under the figures it was below
+    the fold at 1280x800 (gpt-oss-120b on a DGX Spark). One line, not the warnings: they
+    pushed TTFT and TPOT out of view."""
+    heads = []
+    for warning in warnings:
+        head = re.split(r": |\. ", warning, maxsplit=1)[0].rstrip(".")
+        if len(head) > CAVEAT_HEAD_CHARS:  # at a word, before a parenthesis it would open
+            head = head[:CAVEAT_HEAD_CHARS].rsplit(" ", 1)[0]
+            if head.count("(") > head.count(")"):
+                head = head[:head.rindex("(")].rstrip()
+            head += "…"
+        heads.append(head)
+    told = "the warning" if len(heads) == 1 else f"the {len(heads)} warnings"
+    return f"Read the figures with {told} under them: {'; '.join(heads)}."

@@ -12,7 +12,9 @@ from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases
 from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.context import (
+    HARDWARE_PAGE,
     NAME_THE_MODEL,
+    USER_ERRORS,
     cluster_label,
     current_cluster,
     current_spec,
@@ -38,7 +40,14 @@ def render_sidebar() -> None:
                      "0.11, start-ups it would run on its V0 engine are refused, with the reason",
                      **bind("sidebar", "vllm_version"))
         st.subheader("Hardware")
-        cluster = or_error(current_cluster, "No usable hardware")
+        try:
+            cluster = current_cluster()
+        except USER_ERRORS:  # the reason once, on the page (the Hardware page's, where it is
+            # fixed, and the page that plans): said here too, it stood twice side by side
+            cluster = None
+            st.error("No usable hardware.")
+            st.page_link(HARDWARE_PAGE, label="Why: see the Hardware page",
+                         icon=":material/developer_board:")
         if cluster is not None:
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(

@@ -35,7 +35,7 @@ def _cli_json(capsys, *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_the_nearest_change_and_apply_sit_beside_the_memory_figures() -> None:
+def test_the_nearest_change_sits_beside_the_memory_figures_and_apply_under_them() -> None:
     # no speed figures (it does not fit): Weights and KV pool per GPU, then the nearest change
     # with its Apply button in the room of the three speed figures, one row under the verdict;
     # under that row, the box ended at the bottom edge at 1280x800 and Apply below it
@@ -49,10 +49,13 @@ def test_the_nearest_change_and_apply_sit_beside_the_memory_figures() -> None:
     assert [i.value for i in beside.info] == [
         "Nearest change: max_model_len 11232 fits. For a longer context: KV cache dtype fp8 "
         "with max_model_len 22480 fits."]
-    assert [b.key for b in beside.button] == ["plan.apply_nearest_fit"]
+    # Apply under Weights per GPU, level with the advice's last lines (under the advice it was
+    # below the fold where the verdict took six lines: tests/app/test_walkthrough_fixes.py)
+    assert [b.key for b in columns[weights].button] == ["plan.apply_nearest_fit"]
+    assert not beside.button
     # the three speed figures' room: 3 of 1 + 1 + 3 (the five figures' row of a plan that fits)
     assert [c.weight for c in columns[weights:weights + 3]] == [0.2, 0.2, 0.6]
-    beside.button[0].click().run()  # still the one Apply, beside the figures
+    columns[weights].button[0].click().run()  # still the one Apply, under the figures
     assert not at.exception and at.query_params["len"] == "11232"
 
 

@@ -1,9 +1,10 @@
 """Browser test of the Plan page at laptop width (1280x800 and 1440x900) in Debian's chromium
 (Playwright), on the server and helpers of test_app_browser.py: a refused plan's nearest change
-and its Apply button in view, a long --hf-overrides launch command wrapped inside its block
-(not scrolled sideways) with its words as bash reads them, and a refused typed value kept in
-its field with the reason right under it (tests/app/test_laptop_width.py: the same cases as
-AppTest sees them)."""
+and its Apply button in view (under a verdict of four lines, and of six), a DGX Spark plan's
+unified-memory caveat named in the first screen, a long --hf-overrides launch command wrapped
+inside its block (not scrolled sideways) with its words as bash reads them, and a refused typed
+value kept in its field with the reason right under it (tests/app/test_laptop_width.py and
+tests/app/test_walkthrough_fixes.py: the same cases as AppTest sees them)."""
 
 import json
 import shlex
@@ -116,4 +117,45 @@ def test_a_refused_number_stays_in_its_field_with_the_reason_under_it(
     assert box["x"] <= text["x"] < box["x"] + box["width"], (text, box)  # in its column
     verdict = page.locator("[data-testid=stAlert]", has_text="Fits:").first.bounding_box()
     assert verdict["y"] > box["y"] + box["height"]  # not at the page's top any more
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_a_refused_plans_apply_is_in_view_under_six_lines_of_vllms_words(
+        browser, server: str, shots, width: int, height: int) -> None:
+    # Qwen3-8B at 65,536 tokens on one H100 (over its derived 40,960): vLLM's refusal six
+    # lines at 1280 px, the advice four; under the advice Apply was 15 px below the fold
+    page = base._shown(browser, server, f"?{QWEN3_8B}&len=65536", "Nearest change",
+                       width=width, height=height)
+    apply = page.get_by_role("button", name="Apply", exact=True).first
+    advice = page.locator("[data-testid=stAlert]", has_text="Nearest change").first
+    weights = page.locator("[data-testid=stMetric]", has_text="Weights per GPU").first
+    apply.wait_for()
+    base._settle(page)
+    base._shot(page, shots, f"plan-refused-long-verdict-{width}x{height}", for_docs=False)
+    for box in (apply.bounding_box(), advice.bounding_box(), weights.bounding_box()):
+        assert _in_view(box, width, height), box
+    # under the weights, beside the advice (its left edge, at the weights' own)
+    assert abs(apply.bounding_box()["x"] - weights.bounding_box()["x"]) < 20
+    assert apply.bounding_box()["y"] < advice.bounding_box()["y"] + advice.bounding_box()[
+        "height"]
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_a_spark_plans_unified_memory_caveat_is_in_the_first_screen(
+        browser, server: str, shots, width: int, height: int) -> None:
+    # gpt-oss-120b on a DGX Spark: the unified-memory warning stands under every figure, below
+    # the fold; the line under the verdict names it, the key figures still in view
+    page = base._shown(browser, server, "?hw=preset&gpu=dgx-spark-gb10&gpn=1&nodes=1"
+                       "&model=openai/gpt-oss-120b", "Fits:", width=width, height=height)
+    line = page.get_by_text("Read the figures with the warning under them: NVIDIA GB10 has "
+                            "unified memory.").first
+    line.wait_for()
+    base._settle(page)
+    base._shot(page, shots, f"plan-spark-caveat-{width}x{height}", for_docs=False)
+    assert _in_view(line.bounding_box(), width, height), line.bounding_box()
+    for label in ("TTFT", "KV pool per GPU"):
+        metric = page.locator("[data-testid=stMetric]", has_text=label).first
+        assert _in_view(metric.bounding_box(), width, height), label
     page.close()

@@ -662,21 +662,27 @@ def _verdict(request: PlanRequest, result: Plan) -> None:
         app_markdown(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(app_markdown(message))
+    if result.warnings:  # whole under the figures (_notes); in the first screen, a line
+        st.caption(f":orange[:material/warning:] {md_escape(fmt.caveats_line(result.warnings))}")
 
 
-def _fit_advice(request: PlanRequest, result: Plan) -> None:
-    """Where the plan does not fit, the nearest change that does, with a button that makes it
-    (beside the memory figures, where a plan with speed figures has them: above the figures,
-    a plan that does not fit had its weights per GPU below the fold at 1366x768; under them,
-    its text and Apply were cut at the bottom edge at 1280x800 where the verdict took four
-    lines: Llama 3.1 8B at 131,072 tokens on an RTX 4000 Ada)."""
+
+def _fit_advice(request: PlanRequest, result: Plan, beside, under) -> None:
+    """Where the plan does not fit, the nearest change that does (in `beside`: the room of the
+    speed figures, beside the memory figures; above the figures, a plan that does not fit had
+    its weights per GPU below the fold at 1366x768; under them, its text and Apply were cut at
+    the bottom edge at 1280x800 where the verdict took four lines: Llama 3.1 8B at 131,072
+    tokens on an RTX 4000 Ada), with a button that makes it `under` the memory figures, level
+    with the advice's last lines: under the advice, it was 15 px below the fold at 1280x800
+    where vLLM's refusal took six lines and the advice four (Qwen3-8B at 65,536 tokens)."""
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
-        st.info(fit_advice_markdown(result.fit_advice),
-                icon=":material/lightbulb:")
+        beside.info(fit_advice_markdown(result.fit_advice),
+                    icon=":material/lightbulb:")
     if result.nearest_fit_change:  # nearest_fit's settings: one click makes the change
-        st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "
-                  "change and plans again", on_click=set_state, kwargs=fit_settings(
-                      request.model, request.cluster, result.nearest_fit_change))
+        under.button("Apply", key="plan.apply_nearest_fit", help="sets the fields to the "
+                     "nearest change beside it and plans again", on_click=set_state,
+                     kwargs=fit_settings(request.model, request.cluster,
+                                         result.nearest_fit_change))
 
 
 def _notes(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> None:
@@ -708,8 +714,6 @@ def _key_figures(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
         weights, pool = cols[3:]
     else:
         weights, pool, beside = st.columns([1, 1, 3])
-        with beside:
-            _fit_advice(request, result)
     # the LoRA slots inside the weights in the CLI's words ("of them LoRA slots"), as the
     # memory bar's own segment shows them
     lora, kv_pool = result.lora_bytes_per_gpu, result.kv_cache_bytes_per_gpu
@@ -718,7 +722,9 @@ def _key_figures(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
                    delta_color="off", delta_arrow="off")
     pool.metric("KV pool per GPU", fmt.gib(kv_pool) if kv_pool >= 0 else "none",
                 help=None if kv_pool >= 0 else f"the budget is short by {fmt.gib(-kv_pool)}")
-    if est is not None:
+    if est is None:  # after the metric: Apply under the weights, beside the advice
+        _fit_advice(request, result, beside, weights)
+    else:
         speed_cap_caption(est)
         if est.load != load:  # vLLM clamps the output (speed.context_rule): its note is first
             st.caption(md_escape(est.notes[0]))
