@@ -34,8 +34,10 @@ def test_a_refused_choice_is_named_as_its_list_shows_it_not_by_its_key() -> None
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith(
         'Quantization = "What-if: FP8 E4M3, per-tensor scale" is not possible here: ')
-    assert warning.endswith(' Showing Quantization = "Checkpoint: BF16" instead.')
-    assert at.selectbox(key="plan.quant").options[0] == "Checkpoint: BF16"
+    # the list names the BF16 checkpoint as the V100, without bfloat16, serves it
+    assert warning.endswith(' Showing Quantization = "Checkpoint: BF16, served in FP16" '
+                            'instead.')
+    assert at.selectbox(key="plan.quant").options[0] == "Checkpoint: BF16, served in FP16"
     at = open_link("plan", model="Qwen/Qwen3-8B", gpu="t4", gpn="1", kv="bf16")
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith("KV cache dtype = bfloat16 is not possible here: bfloat16 KV "

@@ -625,7 +625,10 @@ def test_hardware_that_cannot_be_planned_links_to_the_hardware_page() -> None:
         at = open_page(page, hw="audit")
         assert not at.exception
         assert any("the snapshot has no GPUs" in e.value for e in at.error), page
-        assert [link.proto.page for link in at.get("page_link")] == ["hardware"], page
+        assert [link.proto.page for link in at.main.get("page_link")] == ["hardware"], page
+        # the sidebar's one pointer there, without the reason (tests/app/
+        # test_walkthrough_fixes.py: the reason once)
+        assert [link.proto.page for link in at.sidebar.get("page_link")] == ["hardware"], page
 
 
 def test_each_error_is_shown_once_beside_the_verdict() -> None:
@@ -907,7 +910,8 @@ def test_a_linked_what_if_not_offered_says_which_reason_applies() -> None:
         'Quantization = "What-if: FP8 E4M3, per-tensor scale" is not possible here: FP8 E4M3, '
         "per-tensor scale is not a format vLLM runs on the Tesla V100-SXM2-32GB (compute "
         "capability 7.0), the what-ifs offered here. Showing Quantization = \"Checkpoint: "
-        'BF16" instead.')
+        # as the box names it on a V100, without bfloat16 (tests/app/test_walkthrough_fixes.py)
+        'BF16, served in FP16" instead.')
     assert refusal(model="Qwen/Qwen3-32B-FP8", gpu="h100-sxm", gpn="1", quant="w4a16") == (
         'Quantization = "What-if: GPTQ int4, group 128 (W4A16)" is not possible here: '
         "Qwen/Qwen3-32B-FP8 is a quantized checkpoint (FP8 E4M3, 128x128 block scales), planned "
