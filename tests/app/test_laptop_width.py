@@ -7,16 +7,17 @@ import shlex
 
 from cli.planner_cli import main
 from tests.app.conftest import launch_command, open_page
+from tests.app.test_plan import LLAMA_ON_ADA as REFUSED
 from tests.app.test_video_pruning import QWEN3_VL
 from ui.state import LABELS
 from ui.tables import COLUMN_HELP
 
-REFUSED = {"gpu": "rtx-4000-ada", "gpn": "1", "model": "meta-llama/Meta-Llama-3.1-8B",
-           "vllm": "0.33.0"}
-"""Llama-3.1-8B at its 131,072 tokens on one RTX 4000 Ada under vLLM 0.33.0: 32 layers x 8 KV
-heads x 128 x 2 (K, V) x 2 B = 131,072 B a token, 16.00 GiB for one request, over the
-1,406.6 MiB pool; the nearest change that fits is max_model_len 11232 = 702 blocks of 16
-(tests/app/test_plan.py works the pool out). Its verdict, vLLM's words, is four lines at
+NEAREST_LEN = 702 * 16
+"""Llama-3.1-8B at its 131,072 tokens on one RTX 4000 Ada under vLLM 0.33.0 (REFUSED): 131,072
+B of KV a token, 16.00 GiB for one request, over the 1,474,968,808 B (1,406.6 MiB) pool; the
+nearest change that fits is max_model_len 702 blocks of 16 = 11,232 tokens, and with an fp8 KV
+cache 1,405 x 16 = 22,480 (tests/app/test_plan.py's docstring works the pool and both out from
+the config, the preset and vLLM 0.33.0's rules). Its verdict, vLLM's words, is four lines at
 1280 px."""
 
 YARN = json.dumps({"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
@@ -47,8 +48,8 @@ def test_the_nearest_change_sits_beside_the_memory_figures_and_apply_under_them(
     pool, beside = columns[weights + 1], columns[weights + 2]
     assert [m.label for m in pool.metric] == ["KV pool per GPU"]
     assert [i.value for i in beside.info] == [
-        "Nearest change: max_model_len 11232 fits. For a longer context: KV cache dtype fp8 "
-        "with max_model_len 22480 fits."]
+        f"Nearest change: max_model_len {NEAREST_LEN} fits. For a longer context: KV cache "
+        f"dtype fp8 with max_model_len {1405 * 16} fits."]
     # Apply under Weights per GPU, level with the advice's last lines (under the advice it was
     # below the fold where the verdict took six lines: tests/app/test_walkthrough_fixes.py)
     assert [b.key for b in columns[weights].button] == ["plan.apply_nearest_fit"]
@@ -56,7 +57,7 @@ def test_the_nearest_change_sits_beside_the_memory_figures_and_apply_under_them(
     # the three speed figures' room: 3 of 1 + 1 + 3 (the five figures' row of a plan that fits)
     assert [c.weight for c in columns[weights:weights + 3]] == [0.2, 0.2, 0.6]
     columns[weights].button[0].click().run()  # still the one Apply, under the figures
-    assert not at.exception and at.query_params["len"] == "11232"
+    assert not at.exception and at.query_params["len"] == str(NEAREST_LEN)
 
 
 def test_a_fitting_plan_keeps_its_five_figures_in_one_row() -> None:

@@ -5,6 +5,35 @@ Hand-worked KV figures (Qwen3-235B-A22B config.json: 94 layers, 4 KV heads, head
   per GPU at TP=8:      2 x 94 x max(1, 4 // 8) x 128 x 2 B = 48,128 B (KV heads replicated)
   per GPU at TP=8, fp8: 2 x 94 x 1 x 128 x 1 B = 24,064 B
   per GPU at TP=2:      2 x 94 x (4 // 2) x 128 x 2 B = 96,256 B
+
+Hand-worked nearest fit (LLAMA_ON_ADA: Meta-Llama-3.1-8B's config.json, shared/model-configs:
+vocab 128,256, hidden 4096, MLP 14,336, 32 layers, 32 heads, 8 KV heads, head_dim 128, untied
+lm_head, max_position_embeddings 131,072; one RTX 4000 Ada; vLLM 0.33.0, Model Runner V2):
+  CUDA total   (20,475 MiB nvidia-smi - 512 MiB driver reservation) = 19,963 MiB
+               = 20,932,722,688 B (presets.estimated_total_bytes)
+  budget       ceil(20,932,722,688 x 0.92) = 19,258,104,873 B (0.92: CacheConfig
+               gpu_memory_utilization's default, config/cache.py, 0.33.0)
+  weights      params 128,256 x 4096 x 2 (embeddings, lm_head) + 32 x (4096 x 4096 x 2 (q, o)
+               + 4096 x 1024 x 2 (k, v) + 3 x 4096 x 14,336 + 2 x 4096 norms) + 4096
+               = 8,030,261,248 x 2 B + rotary cos/sin 131,072 x 128 x 2 B = 16,094,076,928 B
+  activation   int(3.637 x 256 seqs x 128,256 x 4 B + 0.308 x 2048 x (4096 + 2 x 14,336) x 2 B)
+               = int(477,662,281.7 + 41,339,060.2) = 519,001,341 B (the fitted coefficients,
+               planner.serving.engine, not refitted here)
+  non-torch    0.25 GiB CUDA context = 268,435,456 B
+  buffers      256 x 128,256 x 4 + 2 x 256 x 4,008 x 4 + 256 x 17,924 = 144,131,072 B
+               (Model Runner V2's sampler tensors: planner.serving.runner_buffers)
+  CUDA graphs  51 piecewise sizes (1, 2, 4; 8..248 by 8: 31; 256..512 by 16: 17, 512 =
+               min(2 x 256 seqs, 512): VllmConfig._set_cudagraph_sizes, 0.33.0) + 35 full
+               (those <= 256 seqs) = 86 x 8,808,038 B = 757,491,268 B
+  KV pool      19,258,104,873 - 16,094,076,928 - 519,001,341 - 268,435,456 - 144,131,072
+               - 757,491,268 = 1,474,968,808 B (1,406.6 MiB)
+  bf16 KV      32 layers x 8 KV heads x 128 x 2 (K, V) x 2 B = 131,072 B a token; a block of
+               16 tokens (0.33.0's default) x 131,072 = 2,097,152 B; 1,474,968,808 // 2,097,152
+               = 703 blocks; vLLM checks the pool less the null block (check_enough_kv_cache_
+               memory, v1/core/kv_cache_planning.py, 0.33.0): 702 blocks, 702 x 16 = 11,232
+               tokens, the max_model_len its error estimates (estimate_max_model_len)
+  fp8 KV       blocks of 16 x 65,536 B = 1,048,576 B: 1,474,968,808 // 1,048,576 = 1,406, one
+               held back: 1,405 x 16 = 22,480 tokens
 """
 
 import json
@@ -23,6 +52,10 @@ from tests.app.conftest import (
     texts,
     unmodelled_verdict,
 )
+
+LLAMA_ON_ADA = {"gpu": "rtx-4000-ada", "gpn": "1", "model": "meta-llama/Meta-Llama-3.1-8B",
+                "vllm": "0.33.0"}
+"""The plan that does not fit whose nearest change the module docstring works out."""
 
 
 def kv_room(at) -> int:
@@ -133,27 +166,22 @@ def test_kv_room_says_why_it_is_a_block_below_the_verdicts_kv_tokens() -> None:
 
 
 def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> None:
-    # Llama-3.1-8B (bf16 KV: 32 layers x 8 KV heads x 128 x 2 (K,V) x 2 B = 131,072 B per
-    # token) at its 131,072 tokens needs 16.00 GiB of KV on one 20 GB RTX 4000 Ada: vLLM's
-    # words in the verdict estimate a maximum model length of 11232. The nearest change that
-    # fits was said only under "Start it", below the fold; it is the first note under the
-    # verdict, before "No speed figures", with the verdict's own figure. Pinned to vLLM
-    # 0.33.0, whose blocks of 16 tokens (2 MiB): the 1,406.6 MiB left (Model Runner V2's
-    # buffers off the pool, 256 x 128,256 x 4 + 2 x 256 x 4,008 x 4 + 256 x 17,924 =
-    # 144,131,072 B: planner.serving.runner_buffers) hold 703, one held back, 11232 = 702 x 16:
+    # Llama-3.1-8B at its 131,072 tokens needs 16.00 GiB of KV on one 20 GB RTX 4000 Ada:
+    # vLLM's words in the verdict estimate a maximum model length of 11232 (the module
+    # docstring works it out: 702 blocks of 16). The nearest change that fits was said only
+    # under "Start it", below the fold; it is the first note under the verdict, before "No
+    # speed figures", with the verdict's own figure. Pinned to vLLM 0.33.0 (blocks of 16):
     # the subject is where the note stands, not the default release (0.34.0's blocks of 64
     # tokens, 8 MiB: 175 of them, 174 x 64 = 11136 tokens)
-    at = open_page(None, gpu="rtx-4000-ada", gpn="1", model="meta-llama/Meta-Llama-3.1-8B",
-                   vllm="0.33.0")
+    at = open_page(None, **LLAMA_ON_ADA)
     assert not at.exception
-    assert "the estimated maximum model length is 11232." in at.error[0].value
+    assert f"the estimated maximum model length is {702 * 16}." in at.error[0].value
     notes = [i.value for i in at.info]
     # and, the KV cache being 16-bit on an Ada card (compute capability 8.9), what an fp8
-    # one holds on the same 1,406.6 MiB: blocks of 16 x 65,536 B = 1 MiB, 1,406 of them, one
-    # held back: 1,405 x 16 = 22,480 tokens
-    # in the Plan page's fields (their labels), not the CLI's flags
-    assert notes[0] == ("Nearest change: max_model_len 11232 fits. For a longer "
-                        "context: KV cache dtype fp8 with max_model_len 22480 fits.")
+    # one holds on the same pool (the docstring: 1,405 x 16 = 22,480 tokens), in the Plan
+    # page's fields (their labels), not the CLI's flags
+    assert notes[0] == (f"Nearest change: max_model_len {702 * 16} fits. For a longer "
+                        f"context: KV cache dtype fp8 with max_model_len {1405 * 16} fits.")
     assert notes[1] == "No speed figures: the plan does not fit."
 
 
@@ -173,15 +201,15 @@ def test_the_nearest_weight_format_is_named_as_the_quantization_field_says_it() 
 
 def test_apply_sets_the_nearest_change_and_the_plan_then_fits() -> None:
     # the case above: Llama-3.1-8B at its 131,072 tokens on one RTX 4000 Ada under vLLM
-    # 0.33.0, whose KV pool holds 702 x 16 = 11,232 tokens for one request: Apply puts 11232
-    # in the max_model_len field (and the link), and the plan then fits at that length
-    at = open_page(None, gpu="rtx-4000-ada", gpn="1", model="meta-llama/Meta-Llama-3.1-8B",
-                   vllm="0.33.0")
+    # 0.33.0, whose KV pool holds 702 x 16 = 11,232 tokens for one request (the module
+    # docstring): Apply puts 11232 in the max_model_len field (and the link), and the plan
+    # then fits at that length
+    at = open_page(None, **LLAMA_ON_ADA)
     assert at.number_input(key="plan.max_model_len").value is None  # the model's 131,072
     at.button(key="plan.apply_nearest_fit").click().run()
     assert not at.exception
     assert at.number_input(key="plan.max_model_len").value == 702 * 16
-    assert at.query_params["len"] == "11232"
+    assert at.query_params["len"] == str(702 * 16)
     assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
     assert not any(b.key == "plan.apply_nearest_fit" for b in at.button)  # nothing to apply
 

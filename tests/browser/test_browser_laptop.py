@@ -21,7 +21,8 @@ SIZES = [(1280, 800), (1440, 900)]
 REFUSED = ("hw=preset&gpu=rtx-4000-ada&gpn=1&nodes=1&model=meta-llama/Meta-Llama-3.1-8B"
            "&vllm=0.33.0")
 """Llama-3.1-8B at its 131,072 tokens on one RTX 4000 Ada (vLLM 0.33.0): refused, vLLM's words
-four lines at 1280 px; nearest change max_model_len 11232 (tests/app/test_plan.py)."""
+four lines at 1280 px; nearest change max_model_len 702 blocks of 16 = 11,232 tokens, with an
+fp8 KV cache 1,405 x 16 = 22,480 (tests/app/test_plan.py's docstring works both out)."""
 YARN = {"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
                          "original_max_position_embeddings": 32768, "rope_theta": 1000000},
         "max_position_embeddings": 131072}
@@ -41,8 +42,8 @@ def test_a_refused_plans_nearest_change_and_apply_are_in_view(browser, server: s
     advice = page.locator("[data-testid=stAlert]", has_text="Nearest change").first
     text = advice.locator("[data-testid=stMarkdownContainer]").first  # not the icon's name
     assert text.inner_text().strip() == (
-        "Nearest change: max_model_len 11232 fits. For a longer context: KV cache dtype fp8 "
-        "with max_model_len 22480 fits.")
+        f"Nearest change: max_model_len {702 * 16} fits. For a longer context: KV cache dtype "
+        f"fp8 with max_model_len {1405 * 16} fits.")
     apply = page.get_by_role("button", name="Apply", exact=True).first
     weights = page.locator("[data-testid=stMetric]", has_text="Weights per GPU").first
     apply.wait_for()
