@@ -38,8 +38,12 @@ One H100, TP=1:
   for Mamba2: num_prefill_checkpoint_blocks), "none" 1
 - KV tokens = int(num_blocks / pages x L) (kv_cache_utils.get_kv_cache_capacity)
 The profile run is the same in every mode (ssd_combined.py computes every chunk's state;
-return_intermediate_states only returns them), so the pool is: 0.27.0's 11,072,107,331 B.
+return_intermediate_states only returns them), so the pool is one figure a release: POOL_0_27
+and POOL_0_34, worked out below term by term as tests/planner/serving/test_long_len.py works
+Qwen3-8B's (vLLM's defaults on an H100: 1,024 sequences, 8,192 batched tokens).
 """
+
+import math
 
 import pytest
 
@@ -53,6 +57,42 @@ from planner.serving.vllm_versions import mamba_cache_mode, nemotron_ssm_default
 NANO = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
 L = 262_144
 
+# The pool by hand, one H100 SXM (CUDA total 85,029,615,043 B: hardware/presets.py):
+BUDGET = math.ceil(85_029_615_043 * 0.92)  # 78,227,245,840 B: request_memory's ceil
+# Weights, bf16 (config.json: hidden 2,688, vocab 131,072 untied, pattern of 23 M, 23 E, 6 *):
+#   embeddings + lm_head 2 x 131,072 x 2,688; attention 6 x (2,688 x 4,096 (q) x 2 (q, o) +
+#   2,688 x 256 x 2 (k, v: 2 KV heads of 128)); Mamba2 23 x (in_proj 2,688 x (2 x 4,096 +
+#   2 x 8 groups x 128 + 64 heads) + conv1d (4,096 + 2,048) x (4 + 1 bias) + A, D, dt_bias
+#   3 x 64 + gated norm 4,096 + out_proj 4,096 x 2,688) = 23 x 38,742,208; routed experts
+#   23 x 128 x (up + down, relu2: not gated) 2 x 2,688 x 1,856; shared expert 23 x 2 x 2,688
+#   x 3,712; 53 norms of 2,688 (52 layers + final); all x 2 B; the router 23 x (2,688 x 128
+#   x 2 B (bf16 on an H100: weight_load.gate_fp32) + 128 x 4 B (e_score_correction_bias,
+#   float32: nemotron_h.py NemotronHMoE)); no rotary cache (NemotronH attention has none)
+WEIGHTS = (2 * (2 * 131_072 * 2_688 + 6 * (2_688 * 4_096 * 2 + 2_688 * 256 * 2)
+                + 23 * (2_688 * (2 * 4_096 + 2 * 8 * 128 + 64) + (4_096 + 2_048) * 5 + 3 * 64
+                        + 4_096 + 4_096 * 2_688)
+                + 23 * 128 * 2 * 2_688 * 1_856 + 23 * 2 * 2_688 * 3_712
+                + 53 * 2_688)
+           + 23 * (2_688 * 128 * 2 + 128 * 4))  # 63,155,886,464 B
+# Activation, the fitted profile peak (engine/activation.py): 3.637 x 1,024 seqs x 131,072
+# vocab x 4 B + 0.308 x 8,192 x (2,688 + widest MLP 6 x 1,856 + 3,712 = 14,848) x 2 B
+# + 2.574 x 8,192 x 6 experts x 2,688 x 2 B
+ACTIVATION = int(3.637 * 1_024 * 131_072 * 4 + 0.308 * 8_192 * (2_688 + 14_848) * 2
+                 + 2.574 * 8_192 * 6 * 2_688 * 2)  # 2,721,247,657 B
+NON_TORCH = 2**28  # the 0.25 GiB CUDA context
+# CUDA graphs: 51 capture sizes (1, 2, 4; 8-248 by 8; 256-512 by 16), each piecewise and,
+# within 1,024 sequences, full: 102 x 8,808,038 B (int(8.4 MiB), engine/cuda_graphs.py)
+GRAPHS = 102 * 8_808_038
+# Model Runner V1 (0.27.0): inputs_embeds 8,192 x 2,688 x 2 B + the block table at the
+# placeholder block of 16 (gpu_model_runner.py; the hybrid's block size is set after it, by
+# update_block_size_for_backend, 0.27.1 wheel): 1,024 x cdiv(262,144, 16) x 4 B
+RUNNER_V1 = 8_192 * 2_688 * 2 + 1_024 * 16_384 * 4  # 111,149,056 B
+# Model Runner V2 (0.34.0): output_bin_counts 1,024 x 131,072 x 4 B, prompt_bin_mask and
+# grammar_bitmask 1,024 x cdiv(131,072, 32) x 4 B each, sampler tables 1,024 x 17,924 B
+RUNNER_V2 = 1_024 * 131_072 * 4 + 2 * 1_024 * 4_096 * 4 + 1_024 * 17_924  # 588,779,520 B
+POOL_0_27 = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - GRAPHS - RUNNER_V1  # 11,072,107,331
+POOL_0_34 = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - GRAPHS - RUNNER_V2  # 10,594,476,867
+
 
 def _plan(version: str, model: str = NANO, tp: int = 1, **engine):
     return plan(PlanRequest(
@@ -63,8 +103,12 @@ def _plan(version: str, model: str = NANO, tp: int = 1, **engine):
 def test_0_27_0_runs_all_where_prefix_caching_is_asked_a_state_page_per_block() -> None:
     r = _plan("0.27.0", enable_prefix_caching=True)
     assert r.block_size == 2_176
-    assert r.kv_cache_bytes_per_gpu == 11_072_107_331
-    assert r.num_gpu_blocks == 11_072_107_331 // 13_369_344 == 828
+    rank = r.per_gpu[0]
+    assert (rank.budget_bytes, rank.weights_bytes, rank.activation_bytes, rank.non_torch_bytes,
+            rank.cuda_graph_bytes, rank.runner_buffer_bytes) == (
+        BUDGET, WEIGHTS, ACTIVATION, NON_TORCH, GRAPHS, RUNNER_V1)
+    assert r.kv_cache_bytes_per_gpu == POOL_0_27 == 11_072_107_331
+    assert r.num_gpu_blocks == POOL_0_27 // 13_369_344 == 828
     # 1 attention group x cdiv(262,144, 2,176) = 121, 4 Mamba groups x 121 = 484: 605 pages
     assert r.max_concurrency == pytest.approx(828 / 605)
     assert r.kv_cache_tokens == 828 * L // 605 == 358_768
@@ -86,9 +130,9 @@ def test_0_26_0_to_0_27_1_keep_prefix_caching_off_for_hybrids_by_default(version
 def test_0_27_0_without_prefix_caching_holds_one_state_page() -> None:
     r = _plan("0.27.0", enable_prefix_caching=False)
     assert r.block_size == 2_096
-    assert r.kv_cache_bytes_per_gpu == 11_072_107_331  # the profile does not move
+    assert r.kv_cache_bytes_per_gpu == POOL_0_27  # the profile does not move
     # 12,877,824 x 859 = 11,062,050,816; x 860 = 11,074,928,640 is over
-    assert r.num_gpu_blocks == 11_072_107_331 // 12_877_824 == 859
+    assert r.num_gpu_blocks == POOL_0_27 // 12_877_824 == 859
     # cdiv(262,144, 2,096) = 126 (2,096 x 125 = 262,000) + 4 x 1 = 130 pages
     assert r.kv_cache_tokens == 859 * L // 130 == 1_732_166
 
@@ -121,7 +165,8 @@ def test_0_28_0_turns_prefix_caching_on_in_align() -> None:
 def test_0_34_0_runs_align() -> None:
     r = _plan("0.34.0")
     assert r.block_size == 2_112
-    assert r.kv_cache_bytes_per_gpu == 10_594_476_867
+    assert r.per_gpu[0].runner_buffer_bytes == RUNNER_V2
+    assert r.kv_cache_bytes_per_gpu == POOL_0_34 == 10_594_476_867
     # pool 10,594,476,867 B: 12,976,128 x 816 = 10,588,520,448; x 817 = 10,601,496,576 is over
     assert r.num_gpu_blocks == r.kv_cache_bytes_per_gpu // 12_976_128 == 816
     # cdiv(262,144, 2,112) = 125 (2,112 x 124 = 261,888) + 4 x 3 = 137 pages

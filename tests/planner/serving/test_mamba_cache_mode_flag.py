@@ -20,7 +20,8 @@ max_position_embeddings 262,144). State page: conv (4,096 + 2 x 8 x 128) x 3 = 1
 (K, V) x 2 B = 1,024 B a token, so a state is cdiv(2,134,016, 1,024) = 2,084 tokens. Layers
 grouped 6 a group (4 Mamba groups, 1 attention group): a block is 6 pages of block x 1,024 B.
 One H100 at 0.30.0 (prefix caching on for hybrids from 0.28.0): the pool is 10,594,476,867 B
-whatever the mode (the profile run is the same: vllm_versions.MAMBA_ALL_BEFORE).
+(test_mamba_cache_mode.POOL_0_34, worked out there term by term) whatever the mode (the
+profile run is the same: vllm_versions.MAMBA_ALL_BEFORE).
 """
 
 import pytest
@@ -32,11 +33,12 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import EngineError, mamba_mode_choices
+from tests.planner.serving.test_mamba_cache_mode import POOL_0_34
 
 NANO = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
 NEXT = "Qwen/Qwen3-Next-80B-A3B-Instruct"
 L = 262_144
-POOL = 10_594_476_867
+POOL = POOL_0_34
 
 
 def _plan(version: str, model: str = NANO, tp: int = 1, **engine):
