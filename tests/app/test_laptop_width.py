@@ -82,7 +82,13 @@ def test_a_long_hf_overrides_command_wraps_and_copies_as_the_cli_prints_it(capsy
     # what the copy button copies: the block as written, which bash reads (each backslash-
     # newline dropped) as the words of the command the CLI prints
     assert launch_command(at) == cli["vllm_command"]
-    assert shlex.split(block.value.replace("\\\n", "")) == shlex.split(cli["vllm_command"])
+    words = shlex.split(block.value.replace("\\\n", ""))
+    assert words == shlex.split(cli["vllm_command"])
+    # and what vLLM reads from them, independently of the CLI: the JSON typed, whole, as one
+    # word after the flag, and the length asked
+    assert words[:3] == ["vllm", "serve", "Qwen/Qwen3-8B"]
+    assert json.loads(words[words.index("--hf-overrides") + 1]) == json.loads(YARN)
+    assert words[words.index("--max-model-len") + 1] == "131072"
 
 
 def test_a_malformed_json_stays_in_its_field_with_the_reason_under_it() -> None:

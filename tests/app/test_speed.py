@@ -145,7 +145,11 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
     head = table.head(len(meeting))
     assert (head["TPOT (ms)"] <= 200.0).all()
     assert list(head["output tok/s"]) == sorted(head["output tok/s"], reverse=True)
-    assert table[table["fits"] == "no"]["TPOT (ms)"].isna().all()  # no speed without a fit
+    # no speed without a fit, asked of rows that exist: the seed's layouts of few GPUs a
+    # replica (TP=1 x DP=8: the GPTQ weights, about 8 x 14.44 GiB = 115.5 GiB
+    # (tests/cli/test_planner_cli.py), on one 23.57 GiB RTX 3090) fit nowhere
+    no_fit = table[table["fits"] == "no"]
+    assert len(no_fit) and no_fit["TPOT (ms)"].isna().all()
     assert any("within the TPOT target of 200 ms." in c.value for c in at.caption)
 
 
