@@ -576,6 +576,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
+    add_all2all_backend(search)
     add_trust_remote_code(search)
     add_hf_overrides(search)
     add_wsl2(search)
@@ -838,12 +839,7 @@ def _add_moe(eng: argparse._ArgumentGroup) -> None:
                      "takes): passed in the launch command; flashinfer_b12x (0.22 on) also "
                      "subtracts the MoE workspace it allocates per layer (sized for vLLM "
                      "0.25-0.28); default: not passed (vLLM's auto)")
-    eng.add_argument("--all2all-backend", type=_given("a backend such as deepep_low_latency"),
-                     metavar="NAME",
-                     help="vLLM --all2all-backend (0.11.1 on; the values --vllm-version's parser "
-                     "takes): passed in the launch command; read by vLLM for MoE models with "
-                     "--ep and --dp > 1 (a note says where it is ignored); the DeepEP backends' "
-                     "buffers come off the KV pool; default: not passed (allgather_reducescatter)")
+    add_all2all_backend(eng)
     eng.add_argument("--enable-eplb", action="store_true",
                      help="vLLM --enable-eplb (0.9.2 on): the expert-parallel load balancer, "
                      "with --ep only; passed in the launch command; its state (expert maps, load "
@@ -856,6 +852,18 @@ def _add_moe(eng: argparse._ArgumentGroup) -> None:
                      "rank holds (routed + N) / EP size experts; needs --enable-eplb; 0..1023 "
                      "(vLLM's cap); default: not passed (0; from 0.34 the least making them "
                      "divisible)")
+
+
+def add_all2all_backend(group: argparse._ArgumentGroup) -> None:
+    """--all2all-backend, the same for plan, sweep, report and recommend (cli.inputs
+    all2all_backend_setting reads it): recommend plans every candidate with it."""
+    group.add_argument("--all2all-backend", type=_given("a backend such as deepep_low_latency"),
+                       metavar="NAME",
+                       help="vLLM --all2all-backend (0.11.1 on; the values --vllm-version's "
+                       "parser takes): passed in the launch command; read by vLLM for MoE "
+                       "models with --ep and --dp > 1 (a note says where it is ignored); the "
+                       "DeepEP backends' buffers come off the KV pool; default: not passed "
+                       "(allgather_reducescatter)")
 
 
 def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:

@@ -23,6 +23,7 @@ from cli.args import SWEEP_TOP_DEFAULT, build_parser
 from cli.inputs import (
     CliError,
     add_notes,
+    all2all_backend_setting,
     block_size_setting,
     build_cluster,
     check_lora,
@@ -59,6 +60,7 @@ from planner.report import (
     param_check_warning,
     with_param_check,
 )
+from planner.serving.all2all import all2all_notes
 from planner.serving.auto_layout import (
     at_compared_len,
     compared_engine,
@@ -79,7 +81,13 @@ from planner.serving.hardware import (
 from planner.serving.mm_modes import mm_refusals, served_towers
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
 from planner.serving.prices import with_overrides
-from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
+from planner.serving.recommend import (
+    NoPriceError,
+    Recommendation,
+    RecommendError,
+    Workload,
+    recommend,
+)
 from planner.serving.speed import (
     ServingLoad,
     SpeedEstimate,
@@ -380,7 +388,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                             num_speculative_tokens=args.num_speculative_tokens,
                             speculative_draft=speculative_draft(args.speculative_model),
                             enable_prefix_caching=args.enable_prefix_caching,
-                            **block_size_setting(args), **lora_setting(args))
+                            **block_size_setting(args), **lora_setting(args),
+                            **all2all_backend_setting(args))
     for spec in specs:
         _mm_checked(spec, engine, named)
         _draft_checked(spec, engine, named)
@@ -408,7 +417,10 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         add_notes(args, network_assumed_note(result.network_assumed))
     # a model searched without the --enable-lora asked (its slots not sized): on stderr, and
     # in --json's lora_notes
-    args.model_warnings = (*args.model_warnings, *result.lora_notes)
+    # plan's notes on --all2all-backend for the rows found (ignored on a layout, the package
+    # it needs): on stderr, and in --json's model_warnings
+    a2a = _all2all_row_notes(result.rows, specs, engine)
+    args.model_warnings = (*args.model_warnings, *result.lora_notes, *a2a)
     # where nothing serves: the same search on past --gpus-max (planner.serving.way_out)
     out = way_out(result, specs, prices, gpus_max=args.gpus_max,
                   step=lambda n: f"rerun with --gpus-max {n}", **search)
@@ -418,10 +430,31 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     # block's keys (the speculative ones only where given: the block kept its keys)
     drafts = {"num_speculative_tokens", "speculative_draft"} if engine.num_speculative_tokens \
         else set()
-    shared = engine.model_dump(mode="json", include=set(modes) | drafts)
+    given = {"all2all_backend"} if engine.all2all_backend else set()
+    shared = engine.model_dump(mode="json", include=set(modes) | drafts | given)
     return json.dumps({**json.loads(result.model_dump_json()), "way_out": out,
-                       "model_warnings": parser, "warnings": checkpoint, "engine": shared},
+                       "model_warnings": [*parser, *a2a], "warnings": checkpoint,
+                       "engine": shared},
                       indent=2, ensure_ascii=False) + "\n"
+
+
+def _all2all_row_notes(rows: Sequence[Recommendation], specs: Sequence[ModelSpec],
+                       engine: EngineSettings) -> tuple[str, ...]:
+    """What vLLM does with recommend's --all2all-backend on each row's layout, in plan's words
+    (all2all.all2all_notes: ignored, replaced, the package its manager needs, the batched-DP
+    token budget where the row's command sets none), each note once with the rows it is for
+    ("#1, #3: ..."); none without the flag."""
+    if not engine.all2all_backend:
+        return ()
+    version = vllm_rules(engine.vllm_version).version
+    moe = {spec.name or spec.model_type: spec.is_moe for spec in specs}
+    found: dict[str, list[str]] = {}
+    for number, row in enumerate(rows, 1):
+        for note in all2all_notes(engine.all2all_backend, version, row.layout.dp, row.layout.ep,
+                                  moe[row.model_name],
+                                  "max_num_batched_tokens" in row.raised_flags):
+            found.setdefault(note, []).append(f"#{number}")
+    return tuple(f"{', '.join(numbers)}: {note}" for note, numbers in found.items())
 
 
 def cmd_inspect(args: argparse.Namespace) -> str:

@@ -629,7 +629,9 @@ def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) 
     with EP (1,024,001 output tokens/s, 40,698 requests in flight, TTFT 2,576 ms, TPOT 37.2
     ms) and 512 RTX 4090s (TP=1 x PP=4 x DP=128 with EP, $378.88 an hour) while the EP
     dispatch was costed as k routed copies; on vLLM's default backend, which gathers the other
-    DP ranks' tokens, neither search finds a plan (2026-12-07). About 6 s."""
+    DP ranks' tokens, neither search finds a plan (2026-12-07); with --all2all-backend
+    deepep_high_throughput the H100 search finds that layout again and the RTX one 512 RTX
+    4090s, the figures it quotes. About 18 s."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -641,6 +643,23 @@ def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) 
         assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
                      "--gpus-max", "1024", *gpus, "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["rows"] == []
+    ht = ("--all2all-backend", "deepep_high_throughput", "--json")
+    assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
+                 "--gpus-max", "1024", "--gpu", "h100-sxm", *ht]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert ("With `--all2all-backend deepep_high_throughput` (2026-12-07) it picks TP=1 x PP=2 "
+            f"x DP=128 with EP on {row['gpus']} H100s, ${row['usd_per_hour']:,.2f} an hour: "
+            f"{row['output_tokens_per_s']:,.0f} output tokens/s with "
+            f"{row['speed_concurrency']:,} requests in flight, TTFT {row['ttft_ms']:,.0f} ms, "
+            f"TPOT {row['tpot_ms']:.1f} ms") in flat
+    assert row["layout"] == {"tp": 1, "pp": 2, "dp": 128, "ep": True}
+    assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
+                 "--gpus-max", "1024", "--gpu", "rtx-4090", "--gpu", "rtx-5090", *ht]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert (row["gpus"], row["gpu_key"], row["layout"]) == (
+        512, "rtx-4090", {"tp": 1, "pp": 4, "dp": 128, "ep": True})
+    assert (f"it picks {row['gpus']} RTX 4090s (TP=1 x PP=4 x DP=128 with EP, "
+            f"${row['usd_per_hour']:,.2f} an hour)") in flat
 
 
 def test_command_line_names_the_releases_that_take_nnodes() -> None:

@@ -5,7 +5,7 @@ nearest valid one, with a warning saying why. It ran on the Plan page only, so R
 and Recommend planned what the Plan page replaces, and one link gave two reports depending on
 the page opened first (review h427 #2)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from typing import NamedTuple
 
@@ -811,6 +811,34 @@ def _backends(spec: ModelSpec, cli: VllmCli, field: str, flag: str,
     _keep_valid(field, chosen, backends, sentence(why or ""), nearest=False,
                 shown=backend_label)
     return backends
+
+
+def all2all_backends_offered(specs: Sequence[ModelSpec]) -> list[str | None]:
+    """The Recommend page's --all2all-backend choices for the models it searches: the Plan
+    page's (_backends) where one of them is a MoE model, one choice for every row (recommend
+    --all2all-backend); [None] where none is, the kept choice left for the next."""
+    moe = next((spec for spec in specs if spec.is_moe), None)
+    return [None] if moe is None else _backends(moe, vllm_cli(state().vllm_version),
+                                                "all2all_backend", "--all2all-backend",
+                                                all2all_refusal)
+
+
+ALL2ALL_HELP = ("vLLM --all2all-backend: how the MoE layers send tokens to the experts on other "
+                "GPUs and back; vLLM reads it only with DP > 1 and Expert parallel. "
+                "deepep_high_throughput and deepep_low_latency need the deep_ep package, and "
+                "their DeepEP buffers come off the KV pool (the all2all_buffers figure); vLLM's "
+                "choice, allgather_reducescatter, holds none")
+"""The "All-to-all backend" box's help, the Plan and Recommend pages'."""
+
+
+def backend_input(page: str, field: str, backends: list[str | None], help_text: str) -> None:
+    """The box of a MoE backend `field` (moe_backend, all2all_backend) on `page` where
+    `backends` offers a choice (_backends, all2all_backends_offered), bound to the state (link
+    keys moe, a2a), vLLM's choice first."""
+    if len(backends) < 2:
+        return
+    st.selectbox(LABELS[field], backends, format_func=backend_label,
+                 placeholder=backend_label(None), help=help_text, **bind(page, field))
 
 
 def backend_label(backend: str | None) -> str:

@@ -101,8 +101,9 @@ from ui.context import (
     show_the_way_out,
 )
 from ui.settle import (
+    ALL2ALL_HELP,
     allow_long_input,
-    backend_label,
+    backend_input,
     checkpoint_option_label,
     current_valid_layouts,
     drafter_inputs,
@@ -398,25 +399,14 @@ def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | No
                  eplb: bool, eplb_on: bool) -> None:
     """The MoE backends where the release offers a choice (--moe-backend, --all2all-backend)
     and, where `eplb` is offered, EPLB with its redundant experts once it is on (`eplb_on`)."""
-    if len(moe_backends) > 1:
-        st.selectbox(LABELS["moe_backend"], moe_backends, format_func=backend_label,
-                     placeholder=backend_label(None),
-                     help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
-                     "vLLM's choice picks one for the GPU and weight format. The others "
-                     "are this vLLM release's values. flashinfer_b12x (NVFP4 experts on "
-                     "RTX 50 / RTX PRO Blackwell) adds its MoE workspace to the "
-                     "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
-                     "GPU or format is the plan's error", **bind("plan", "moe_backend"))
-    if len(all2all_backends) > 1:
-        st.selectbox(LABELS["all2all_backend"], all2all_backends,
-                     format_func=backend_label, placeholder=backend_label(None),
-                     help="vLLM --all2all-backend: how the MoE layers send tokens to the "
-                     "experts on other GPUs and back; vLLM reads it only with DP > 1 and "
-                     "Expert parallel. deepep_high_throughput and deepep_low_latency "
-                     "need the deep_ep package, and their DeepEP buffers come off the KV "
-                     "pool (the all2all_buffers figure); vLLM's choice, "
-                     "allgather_reducescatter, holds none",
-                     **bind("plan", "all2all_backend"))
+    backend_input("plan", "moe_backend", moe_backends,
+                  "vLLM --moe-backend: the fused-MoE kernel for the routed experts; vLLM's "
+                  "choice picks one for the GPU and weight format. The others are this vLLM "
+                  "release's values. flashinfer_b12x (NVFP4 experts on RTX 50 / RTX PRO "
+                  "Blackwell) adds its MoE workspace to the activation peak on vLLM "
+                  "0.25-0.28; a backend vLLM refuses for this GPU or format is the plan's "
+                  "error")
+    backend_input("plan", "all2all_backend", all2all_backends, ALL2ALL_HELP)
     if eplb:
         st.checkbox(LABELS["enable_eplb"], help="vLLM --enable-eplb: "
                     "with expert parallelism only; vLLM moves experts between GPUs by "

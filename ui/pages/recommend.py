@@ -57,7 +57,10 @@ from ui.context import (
     trusts_remote_code,
 )
 from ui.settle import (
+    ALL2ALL_HELP,
+    all2all_backends_offered,
     allow_long_input,
+    backend_input,
     drafter_inputs,
     hf_overrides_input,
     mamba_paging_inputs,
@@ -328,13 +331,14 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
 
 
 def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
-                 modes: tuple[str, ...], block: bool, hybrid: bool) -> int:
+                 modes: tuple[str, ...], block: bool, hybrid: bool, all2all: bool) -> int:
     """How many of the folded "vLLM options for every row" are set away from their default:
     the counts per prompt of the modalities offered (`limits`: mm_limit_inputs, one flag), the
     model runner, the long max_model_len box (allow_long_input), the drafter, its draft
     tokens and their mean acceptance length, and, where offered (runner_inputs,
     mamba_paging_inputs: `state_dtypes`, the Mamba cache `modes`, `block` and, for a `hybrid`,
-    prefix caching), the state dtypes and Mamba paging, and the HF overrides."""
+    prefix caching; backend_input: `all2all`), the state dtypes, Mamba paging and the
+    all-to-all backend, and the HF overrides."""
     current = state()
     return sum(map(bool, (
         set(limits) & set(mm_limit_counts()),
@@ -346,7 +350,7 @@ def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
         len(state_dtypes) > 1 and current.mamba_ssm_cache_dtype != "auto",
         len(modes) > 1 and current.mamba_cache_mode != "auto",
         block and current.mamba_block_size, hybrid and current.prefix_caching != "auto",
-        current.hf_overrides)))
+        all2all and current.all2all_backend, current.hf_overrides)))
 
 
 def _engine(**state_dtyped: object) -> EngineSettings:
@@ -433,11 +437,14 @@ state_dtypes_asked = state_dtypes_offered(readable)
 # --enable-prefix-caching, --mamba-cache-mode, --mamba-block-size)
 hybrid = any(spec.has_state_layers for spec in readable)
 paging = mamba_paging_offered(readable)
+# the all-to-all backend where a model searched is MoE: one choice for every row, as recommend
+# --all2all-backend (the Plan page's, link key a2a; vLLM reads it at DP > 1 with EP)
+all2all = all2all_backends_offered(readable)
 # folded, as the Compare page's, its label counting those set (as the Plan page's "More vLLM
 # options"): open, a hybrid's three rows put "Find the cheapest" below the fold at 1366x768,
 # and the answer, above them, out of sight once it was pressed
 limits = mm_limits_offered(readable)  # --limit-mm-per-prompt's, where a model has a tower
-set_here = _options_set(limits, state_dtypes_asked, *paging, hybrid)
+set_here = _options_set(limits, state_dtypes_asked, *paging, hybrid, len(all2all) > 1)
 with st.expander("vLLM options for every row" + (f" ({set_here}\u00a0set)" if set_here else ""),
                  key="recommend.vllm_options"):
     mm_limit_inputs("recommend", limits, one_row=True)
@@ -445,8 +452,10 @@ with st.expander("vLLM options for every row" + (f" ({set_here}\u00a0set)" if se
     allow_long_input("recommend")
     drafter_inputs("recommend", False, one_row=True)
     mamba_paging_inputs("recommend", *paging, prefix=hybrid, one_row=True)
+    backend_input("recommend", "all2all_backend", all2all, ALL2ALL_HELP)
     hf_overrides_input("recommend")
-engine = _engine(**(state_settings() | prefix_caching() if hybrid else {}))
+engine = _engine(**(state_settings() | prefix_caching() if hybrid else {}),
+                 **({"all2all_backend": state().all2all_backend} if len(all2all) > 1 else {}))
 # counts per prompt recommend refuses for a model here (a count above 0 before vLLM 0.16.0,
 # an audio tower left with the vision modalities at 0): in its words, as it exits 2
 limit_refused = next((f"{spec.name}: {why}" for spec in readable
