@@ -39,7 +39,7 @@ from planner.serving.mm_processor import ProcessorKwargs, parsed_processor_kwarg
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
-from planner.serving.video_pruning import VIDEO_PRUNING_METHODS, rate_text
+from planner.serving.video_pruning import VIDEO_PRUNING_METHODS
 from planner.serving.vllm_cli import (
     CountError,
     read_count,
@@ -52,7 +52,7 @@ from planner.serving.vllm_versions import (
     version_label,
 )
 from planner.text import has_control, shortened
-from planner.units import MambaCacheMode, MambaDtype
+from planner.units import MambaCacheMode, MambaDtype, number_as_given
 from probes.snapshot import NAME_CHARS
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -335,9 +335,9 @@ def _pruning_rate(text: str) -> float:
             f"{text!r} is not a number: give a fraction 0 <= R < 1 (e.g. 0.75)") from None
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(
-            f"{rate_text(value)} is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1 for a "
-            "model with a tower (config/multimodal.py video_pruning_rate: Field(ge=0.0, lt=1.0); "
-            "0.11.0 checks none), and Headroom plans that range at every release")
+            f"{number_as_given(value)} is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1 "
+            "for a model with a tower (config/multimodal.py video_pruning_rate: Field(ge=0.0, "
+            "lt=1.0); 0.11.0 checks none), and Headroom plans that range at every release")
     return value
 
 

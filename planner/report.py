@@ -85,7 +85,7 @@ from planner.text import (
     ranks_by,
     shell_continued,
 )
-from planner.units import gib_text
+from planner.units import gib_text, number_as_given
 
 REPORT_SCHEMA = "headroom.report"
 REPORT_VERSION = 1
@@ -845,7 +845,8 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
              _served_format(plan, card))
     return (f"{plan.layout.label()} on {plan.gpus_label}, weights {quant}, "
             f"KV cache {engine.kv_cache_dtype}, gpu-memory-utilization "
-            f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
+            f"{number_as_given(engine.gpu_memory_utilization)}, "
+            f"max-model-len {plan.max_model_len:,}")
 
 
 def _served_format(plan: Plan, card: ModelCard) -> str:

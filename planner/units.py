@@ -81,8 +81,12 @@ def gib_text(n_bytes: float, digits: int = 2) -> str:
 def number_as_given(value: float) -> str:
     """A number a user typed, shown as the figure planned: the shortest text that reads back as
     the same float (repr), less a trailing '.0' ('23.57', '24', '1023.999'); ':g' kept six
-    digits, so --gpu-memory-gib 1023.999 read "Custom 1024 GiB GPU", a size refused as 1 TiB."""
-    return repr(float(value)).removesuffix(".0")
+    digits, so --gpu-memory-gib 1023.999 read "Custom 1024 GiB GPU", a size refused as 1 TiB.
+    It writes every float flag of the launch command: vLLM's parser reads them with Python's
+    float() (argparse type=float), which reads this text back as `value` exactly (':g' passed
+    --gpu-memory-utilization 0.9234567 as 0.923457). A negative zero is "0", the number meant,
+    not "-0" (a word starting with "-", which reads as a flag)."""
+    return repr(float(value) or 0.0).removesuffix(".0")
 
 
 def gib_text_as_given(n_bytes: int) -> str:

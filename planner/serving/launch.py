@@ -43,7 +43,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.text import with_article
-from planner.units import kv_cache_dtype_flag
+from planner.units import kv_cache_dtype_flag, number_as_given
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
     "Qwen/Qwen3-235B-A22B": (
@@ -739,7 +739,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.kv_cache_memory_bytes:
         parts.append(f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes}")
     else:
-        parts.append(f"--gpu-memory-utilization {s.gpu_memory_utilization:g}")
+        parts.append(f"--gpu-memory-utilization {number_as_given(s.gpu_memory_utilization)}")
         if vllm_rules(s.vllm_version).extensible_kv_cache:
             # the pool sized as planned (vllm_versions.EXTENSIBLE_KV_CACHE_FROM)
             parts.append("--no-enable-extensible-kv-cache")

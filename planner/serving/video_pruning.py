@@ -26,6 +26,7 @@ cudagraph_mm_encoder False, 0.34.0) and not planned.
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.vllm_versions import Version, version_label
+from planner.units import number_as_given
 
 VIDEO_PRUNING_METHODS = ("evs", "vidcom2")
 """config/multimodal.py VideoPruningMethod = Literal["evs", "vidcom2"] (default "evs"), the
@@ -93,18 +94,11 @@ def video_pruned(spec: ModelSpec, s: EngineSettings) -> bool:
     return spec.vision is not None and (s.video_pruning_rate or 0) > 0
 
 
-def rate_text(rate: float) -> str:
-    """A pruning rate in the shortest text that reads back as the same float (repr, "0" for
-    0.0): six significant digits (:g) wrote 0.9999999 as 1, which vLLM's range refuses, and
-    1.0000001 as 1."""
-    return repr(rate).removesuffix(".0")
-
-
 def pruning_flags(s: EngineSettings) -> list[str]:
     """--video-pruning-rate and --video-pruning-method as given: the launch command's (the rate
-    as rate_text writes it)."""
+    as number_as_given writes it, the float vLLM's parser reads back)."""
     flags = [] if s.video_pruning_rate is None else [
-        f"--video-pruning-rate {rate_text(s.video_pruning_rate)}"]
+        f"--video-pruning-rate {number_as_given(s.video_pruning_rate)}"]
     return flags + ([] if s.video_pruning_method is None else [
         f"--video-pruning-method {s.video_pruning_method}"])
 

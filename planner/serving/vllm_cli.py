@@ -298,26 +298,58 @@ def command_problems(command: str, cli: VllmCli) -> list[str]:
     tokens = _words(command)
     if tokens[:2] != ("vllm", "serve") or len(tokens) < 3 or tokens[2].startswith("-"):
         return ["not a `vllm serve MODEL ...` command"]
-    problems, i = [], 3
-    while i < len(tokens):
-        flag, _, value = tokens[i].partition("=")
-        i += 1
+    problems = []
+    for flag, value in _options(tokens[3:]):
         if not flag.startswith("-"):
             problems.append(f"unrecognized arguments: {flag}")
-            continue
-        if not value and i < len(tokens) and not tokens[i].startswith("-"):
-            value = tokens[i]
-            i += 1
-        if not cli.accepts(flag):
+        elif not cli.accepts(flag):
             problems.append(f"vLLM {cli.vllm_version}: unrecognized arguments: {flag}")
         elif not cli.accepts(flag, value or None):
             problems.append(invalid_choice(cli, flag, value))
-        elif flag in COUNT_FLAGS:
+        else:
             try:
-                read_count(value, flag, cli.vllm_version)
-            except CountError as exc:
+                read_value(value, flag, cli.vllm_version)
+            except ValueError as exc:
                 problems.append(f"vLLM {cli.vllm_version}: argument {flag}: {exc}")
     return problems
+
+
+def _options(words: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (flag, value) pairs of the words after `vllm serve MODEL`, as argparse pairs them:
+    `--flag=value`, `--flag value`, a flag with no value (''), a stray word with none."""
+    pairs, i = [], 0
+    while i < len(words):
+        flag, _, value = words[i].partition("=")
+        i += 1
+        if flag.startswith("-") and not value and i < len(words) and not (
+                words[i].startswith("-")):
+            value = words[i]
+            i += 1
+        pairs.append((flag, value))
+    return pairs
+
+
+def option_values(command: str, cli: VllmCli) -> dict[str, int | float | str]:
+    """The values `vllm serve` of this release reads from `command`'s options (read_value; the
+    last of a repeated flag, as argparse keeps it), '' for a flag without a value: what the
+    launch command passes, to hold against what was planned. ValueError where the parser
+    refuses one (command_problems says which)."""
+    return {flag: read_value(value, flag, cli.vllm_version)
+            for flag, value in _options(_words(command)[3:]) if flag.startswith("-")}
+
+
+def read_value(text: str, flag: str, version: str) -> int | float | str:
+    """`text` as `vllm serve` of `version` reads `flag`'s value: a count (COUNT_FLAGS,
+    read_count), a float (FLOAT_FLAGS: Python's float(), argparse's words where it refuses), or
+    the text as given. ValueError (CountError for a count) where the parser refuses it."""
+    if flag in COUNT_FLAGS:
+        return read_count(text, flag, version)
+    if flag in FLOAT_FLAGS:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"invalid float value: {shortened(text)!r}") from None
+    return text
 
 
 HUMAN_READABLE_FLAGS = frozenset({"--max-model-len", "--max-num-batched-tokens",
@@ -332,6 +364,17 @@ COUNT_FLAGS = HUMAN_READABLE_FLAGS | {"--max-num-seqs", "--block-size", "--tenso
                                       "--pipeline-parallel-size", "--data-parallel-size"}
 """The integer flags Headroom writes into `vllm serve` (planner.serving.launch), whose values
 command_problems reads as the release does (read_count)."""
+FLOAT_FLAGS = frozenset({"--gpu-memory-utilization", "--video-pruning-rate"})
+"""The float flags Headroom writes into `vllm serve` (planner.serving.launch, video_pruning;
+planner.units.number_as_given writes their values), which vLLM's parser reads with argparse
+`type=float`: engine/arg_utils.py builds a float config field's argument with
+`kwargs[name]["type"] = float` (get_kwargs `contains_type(type_hints, float)`; 0.9.1, 0.19.0 and
+0.34.0 wheels read; CacheConfig.gpu_memory_utilization, MultiModalConfig.video_pruning_rate).
+Headroom writes no other float: --cpu-offload-gb, --swap-space and --kv-offloading-size are
+never passed, --kv-cache-memory-bytes is a count, the --speculative-config, --eplb-config,
+--limit-mm-per-prompt and --mm-processor-kwargs JSON hold strings and whole numbers, and
+--hf-overrides passes the user's JSON text as given (vLLM json.loads the text Headroom
+planned from)."""
 T_SUFFIX_FROM = (0, 13, 0)
 """human_readable_int reads t / T (x 10**12 / x 2**40) from vLLM 0.13.0. Before, its regex
 matches them but neither multiplier table holds them, so `int(value)` refuses the text

@@ -9,7 +9,7 @@ from planner.serving.hardware.presets import (
     OLDER_DRIVER_DROP_BYTES,
 )
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
-from planner.units import GIB, MIB, gib_text, gib_text_as_given
+from planner.units import GIB, MIB, gib_text, gib_text_as_given, number_as_given
 
 
 def memory_total_of_gib(gib: float) -> int:
@@ -114,5 +114,6 @@ def old_driver_budget_note(gpu: GpuSpec, gpu_memory_utilization: float) -> str:
     drop_mib = OLDER_DRIVER_DROP_BYTES // MIB
     return (f"the {gpu.key} preset's total was read on a CUDA {driver} driver; newer drivers "
             f"report up to {drop_mib} MiB less (the preset's notes give the measured pairs), so "
-            f"this budget may be up to {gpu_memory_utilization:g} x {drop_mib} MiB = "
+            f"this budget may be up to {number_as_given(gpu_memory_utilization)} x {drop_mib} "
+            "MiB = "
             f"{gpu_memory_utilization * drop_mib:.0f} MiB high: {MEASURED_TOTAL_STEP}")

@@ -62,6 +62,7 @@ from planner.serving.vllm_versions import (
     qwen35_ssm_architectures,
     unified_memory_note,
 )
+from planner.units import number_as_given
 
 
 def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
@@ -249,7 +250,7 @@ def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
     kv_cache_memory_bytes, so a given KV pool does not skip it (init_device in the 0.10.2,
     0.11.0, 0.13.0, 0.20.0, 0.33.0 and 0.34.0 wheels)."""
     budget = shared.ENGINE.budget_bytes(total_bytes, s)
-    return (f" vLLM starts only if it reads at least {s.gpu_memory_utilization:g} x "
+    return (f" vLLM starts only if it reads at least {number_as_given(s.gpu_memory_utilization)} x "
             f"{gib(total_bytes)} = {gib(budget)} free, so the OS and other processes may hold "
             f"at most {gib(total_bytes - budget)} when it starts (lower "
             "--gpu-memory-utilization to leave them more).")

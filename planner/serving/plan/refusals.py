@@ -426,7 +426,9 @@ def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
         msg = (
             f"Free memory on device cuda:{gpu_index} ({gib(total - used)}/{gib(total)}) on "
             f"startup is less than desired GPU memory utilization "
-            f"({s.gpu_memory_utilization:g}, {gib(budget)}). Decrease GPU memory "
+            # the fraction as vLLM's f-string writes the float it read (str: "0.9234567", "1.0";
+            # v1/worker/utils.py request_memory, 0.19.0 and 0.34.0 wheels; gpu_worker.py 0.9.1)
+            f"({s.gpu_memory_utilization}, {gib(budget)}). Decrease GPU memory "
             "utilization or reduce GPU memory used by other processes."
         )
         if total - used < budget and msg not in errors:

@@ -92,7 +92,7 @@ from planner.serving.weights import (
     vision_every_stage,
 )
 from planner.text import counted, layer_span, plural
-from planner.units import MIB
+from planner.units import MIB, number_as_given
 
 WEIGHT_PARTS = {
     "embeddings_bytes": "embeddings", "attention_bytes": "attention",
@@ -459,7 +459,7 @@ def _budget_term(st: Setup, bind: RankMemory) -> Term:
     memory (the GPU's note on what that total is)."""
     s = st.s
     return _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
-                 f"ceil({gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
+                 f"ceil({gib(bind.total_bytes)} x {number_as_given(s.gpu_memory_utilization)}) = "
                  f"{gib(bind.budget_bytes)}", "; ".join(filter(None, (
                      "gpu_memory_utilization is a fraction of TOTAL memory",
                      memory_total_note(st.cluster.nodes[bind.node].gpu,

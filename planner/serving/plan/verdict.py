@@ -32,6 +32,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.text import counted, per_replica, ranks_by
+from planner.units import number_as_given
 
 
 class Binding(NamedTuple):
@@ -312,7 +313,7 @@ def _start_error(st: Setup, bind: Binding, pools: dict[int, int], overweight: bo
     if overweight:
         return (
             f"The weights alone ({gib(bind.weights)} per GPU) do not fit the budget "
-            f"({gib(bind.budget)} = {s.gpu_memory_utilization:g} x "
+            f"({gib(bind.budget)} = {number_as_given(s.gpu_memory_utilization)} x "
             f"{gib(bind.total)}); vLLM runs out of memory while loading the model."
         )
     if bind.kv <= _null_block(st, bind):
