@@ -679,7 +679,7 @@ def test_a_gpu_name_without_a_memory_asks_for_the_memory(command: str) -> None:
 
 @pytest.mark.parametrize(("gpu", "hint"), [
     # 309 starts 3090; rtx-5090, once named here, does not start with it (near_gpu_keys)
-    ("rtx 309", " (did you mean rtx-3090, rtx-3090-ti?)"), ("foo", "")])
+    ("rtx 309", " (did you mean rtx-3090 or rtx-3090-ti?)"), ("foo", "")])
 def test_a_gpu_no_preset_names_beside_a_memory_is_not_called_a_model(gpu: str,
                                                                       hint: str) -> None:
     # 67ba4d9 said of any --gpu "give --gpu-memory-gib 24 --gpu-name 'rtx 309' (that model's
@@ -1107,7 +1107,7 @@ RECOMMEND_PRESETS_ONLY = ("recommend searches the GPU presets, at their prices, 
     # a price's GPU no preset is named: the nearest presets, as --gpu's error names them
     # (3099 is 3090 with its last digit mistyped; 5090 is another generation's number)
     (("--price", "rtx 3099=0.5"), "a price for an unknown GPU preset 'rtx 3099'; did you mean "
-     "rtx-3090, rtx-3090-ti? known: "),
+     "rtx-3090 or rtx-3090-ti? known: "),
     # another memory size and a MIG slice, as a price or --gpu: their advice named flags
     # recommend does not take ("give its memory with --gpu-memory-gib X ... and --gpu-name",
     # "plan the slice as a custom GPU: --gpu-memory-gib X ..."), as --gpu's other size did

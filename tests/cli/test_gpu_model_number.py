@@ -47,3 +47,22 @@ def test_a_gpu_name_of_a_model_number_is_that_preset_at_the_memory_given(capsys)
     assert code == 0, err
     assert "no preset GPU model" not in err, err
     assert json.loads(out)["gpu_name"] == "NVIDIA GeForce RTX 3090"  # the preset's NVML name
+
+
+@pytest.mark.parametrize(("name", "offered"), [
+    # "6000" read as "RTX 6000": every preset whose key holds both words (rtx, 6000), from
+    # the preset list; --gpu-name offered near_gpu_keys' rtx-a6000, rtx-6000-ada, rtx-pro-6000
+    ("6000", "quadro-rtx-6000, rtx-6000-ada, rtx-pro-6000, rtx-pro-6000-maxq or "
+             "rtx-pro-6000-server"),
+    # a near miss: 309 starts 3090, the model number of rtx-3090 and rtx-3090-ti
+    ("309", "rtx-3090 or rtx-3090-ti"),
+])
+def test_gpu_and_gpu_name_offer_the_same_presets(capsys, name: str, offered: str) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-0.6B", "--gpu", name)
+    assert (code, out) == (2, "")
+    assert f"did you mean {offered}?" in err, err
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-0.6B", "--gpu-memory-gib",
+                            "40", "--gpu-name", name)
+    assert code == 0, err
+    assert (f"--gpu-name {name!r} is no preset GPU model (did you mean {offered}?): planned "
+            "as a GPU of unknown model") in err, err

@@ -77,10 +77,12 @@ from planner.serving.hardware.memory_total import (
 from planner.serving.hardware.names import (
     CAPABILITY_WITHOUT_PRESET,
     SIZES_WITHOUT_PRESET,
+    AmbiguousGpuError,
     MigInstanceError,
     NoGpuPresetError,
     OtherMemorySizeError,
     capability_from_name,
+    did_you_mean,
     gpu_preset,
     mig_instance,
     mig_parent,
@@ -92,6 +94,7 @@ from planner.serving.hardware.names import (
     size_without_preset,
     stated_gb,
     states_other_memory,
+    suggested_gpu_keys,
 )
 from planner.serving.hardware.nvml_match import match_gpu_name, memory_near, unified_preset
 from planner.serving.hardware.presets import GPU_PRESETS, MEASURED_TOTAL_STEP
@@ -131,10 +134,11 @@ __all__ = [
     # presets
     "GPU_PRESETS", "MEASURED_TOTAL_STEP",
     # names
-    "CAPABILITY_WITHOUT_PRESET", "SIZES_WITHOUT_PRESET", "MigInstanceError", "NoGpuPresetError",
-    "OtherMemorySizeError", "capability_from_name", "gpu_preset", "mig_instance", "mig_parent",
-    "near_gpu_hint", "near_gpu_keys", "other_presets_named", "preset_named", "resolve_gpu_key",
-    "size_without_preset", "stated_gb", "states_other_memory",
+    "CAPABILITY_WITHOUT_PRESET", "SIZES_WITHOUT_PRESET", "AmbiguousGpuError", "MigInstanceError",
+    "NoGpuPresetError", "OtherMemorySizeError", "capability_from_name", "did_you_mean",
+    "gpu_preset", "mig_instance", "mig_parent", "near_gpu_hint", "near_gpu_keys",
+    "other_presets_named", "preset_named", "resolve_gpu_key", "size_without_preset", "stated_gb",
+    "states_other_memory", "suggested_gpu_keys",
     # memory_total
     "WSL2_REASON", "NoWsl2TotalError", "memory_total_note", "memory_total_of_gib",
     "with_memory_total", "with_wsl2",

@@ -30,7 +30,7 @@ class NoGpuPresetError(UnknownGpuError):
         if self.laptop:
             super().__init__(f"no GPU preset for {shortened(name)!r}, {self.laptop}")
             return
-        hint = f"did you mean {', '.join(near)}? " if near else ""
+        hint = f"{did_you_mean(near)} " if near else ""
         super().__init__(f"unknown GPU preset {shortened(name)!r}; {hint}known: "
                          f"{', '.join(sorted(GPU_PRESETS))}")
 
@@ -39,6 +39,21 @@ class NoGpuPresetError(UnknownGpuError):
         """Whether the message reads "unknown GPU preset ...", saying nothing of the GPU (not
         a capability NVIDIA's tables give, nor a laptop GPU)."""
         return self.capability is None and self.laptop is None
+
+
+class AmbiguousGpuError(UnknownGpuError):
+    """A GPU name several presets answer to ("6000" read as "RTX 6000", "A100": 40 or 80 GB,
+    SXM or PCIe): `name` is the name given, `keys` those presets, which the message offers."""
+
+    def __init__(self, name: str, keys: tuple[str, ...]) -> None:
+        super().__init__(f"GPU {name!r} is ambiguous: {did_you_mean(keys)}")
+        self.name, self.keys = name, keys
+
+
+def did_you_mean(keys: list[str] | tuple[str, ...]) -> str:
+    """'did you mean a, b or c?': the words every GPU "did you mean" offers its keys in."""
+    listed = keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} or {keys[-1]}"
+    return f"did you mean {listed}?"
 
 
 class OtherMemorySizeError(UnknownGpuError):
@@ -250,13 +265,32 @@ def near_gpu_keys(name: str) -> list[str]:
 
 
 def near_gpu_hint(name: str) -> str:
-    """' (did you mean rtx-3090, rtx-3090-ti?)' after a name no preset has (the keys
-    near_gpu_keys finds); what a MIG instance's or a laptop GPU's name is (mig_instance,
-    laptop_gpu); "" where none is near."""
+    """' (did you mean rtx-3090 or rtx-3090-ti?)' after a name no preset has (the keys
+    suggested_gpu_keys offers, as --gpu's refusal does); what a MIG instance's or a laptop
+    GPU's name is (mig_instance, laptop_gpu); "" where none is offered."""
     if what := mig_instance(name) or laptop_gpu(name):
         return f" ({what})"
-    near = near_gpu_keys(name)
-    return f" (did you mean {', '.join(near)}?)" if near else ""
+    keys = suggested_gpu_keys(name)
+    return f" ({did_you_mean(keys)})" if keys else ""
+
+
+def suggested_gpu_keys(name: str) -> tuple[str, ...]:
+    """The preset keys a "did you mean" offers for `name`, one rule for --gpu's refusal
+    (resolve_gpu_key) and --gpu-name's or an audit's note (near_gpu_hint): the presets an
+    ambiguous name answers to (AmbiguousGpuError: "6000" -> quadro-rtx-6000, rtx-6000-ada and
+    the three rtx-pro-6000 cards), else the near misses (NoGpuPresetError's near_gpu_keys);
+    none for a name that names one preset, a MIG instance's or another memory size's (their
+    errors say what to give instead). --gpu-name "6000" offered near_gpu_keys' rtx-a6000,
+    rtx-6000-ada and rtx-pro-6000, --gpu "6000" the five."""
+    try:
+        _resolve(name)
+    except AmbiguousGpuError as exc:
+        return exc.keys
+    except NoGpuPresetError as exc:
+        return tuple(exc.near)
+    except UnknownGpuError:
+        pass
+    return ()
 
 
 def stated_gb(name: str) -> set[int]:
@@ -319,8 +353,7 @@ def _resolve(name: str) -> tuple[str, str]:
     # ("Ti") is a near miss instead
     for typed in spellings if re.search(r"\d", name) else (name,):
         if len(keys := _presets_with_words(typed)) > 1:
-            raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
-                                  f"{', '.join(keys[:-1])} or {keys[-1]}?")
+            raise AmbiguousGpuError(name, keys)
     raise NoGpuPresetError(name, near_gpu_keys(name))
 
 
@@ -346,10 +379,8 @@ def _spelled_key(name: str, typed: str) -> str | None:
         if len(keys) == 1:
             return keys[0]
         if keys:  # with the other forms of that model ("A100": its PCIe cards too)
-            keys = sorted({*keys, *_presets_starting(compact_name(typed, drop_memory=True),
-                                                     typed)})
-            raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
-                                  f"{', '.join(keys[:-1])} or {keys[-1]}?")
+            raise AmbiguousGpuError(name, tuple(sorted(
+                {*keys, *_presets_starting(compact_name(typed, drop_memory=True), typed)})))
     other_size = _BY_SHORT_SPELLING.get(compact_name(typed, drop_memory=True), ())
     if other_size:
         sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)

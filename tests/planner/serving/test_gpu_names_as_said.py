@@ -16,10 +16,13 @@ from planner.serving.hardware import (
     OtherMemorySizeError,
     UnknownGpuError,
     capability_from_name,
+    did_you_mean,
+    near_gpu_hint,
     near_gpu_keys,
     other_presets_named,
     preset_named,
     resolve_gpu_key,
+    suggested_gpu_keys,
 )
 
 
@@ -126,3 +129,21 @@ def test_a_number_without_its_brand_word_keeps_what_the_name_with_it_says() -> N
 ])
 def test_did_you_mean_names_presets_of_a_near_model_number(name: str, near: list[str]) -> None:
     assert near_gpu_keys(name) == near
+
+
+@pytest.mark.parametrize(("name", "keys"), [
+    ("6000", ("quadro-rtx-6000", "rtx-6000-ada", "rtx-pro-6000", "rtx-pro-6000-maxq",
+              "rtx-pro-6000-server")),  # ambiguous: the presets "RTX 6000" answers to
+    ("A100", ("a100-40gb", "a100-40gb-pcie", "a100-80gb", "a100-80gb-pcie")),  # ambiguous
+    ("RTX 309", ("rtx-3090", "rtx-3090-ti")),  # a near miss
+    ("rtx-3090", ()), ("foo", ()),  # one preset; nothing near
+])
+def test_one_rule_offers_the_keys_of_every_did_you_mean(name: str, keys: tuple) -> None:
+    # resolve_gpu_key's refusal and near_gpu_hint (--gpu-name's and an audit's note) offer
+    # suggested_gpu_keys' presets, in did_you_mean's words
+    assert suggested_gpu_keys(name) == keys
+    assert near_gpu_hint(name) == (f" ({did_you_mean(keys)})" if keys else "")
+    if keys:
+        with pytest.raises(UnknownGpuError) as refused:
+            resolve_gpu_key(name)
+        assert did_you_mean(keys) in str(refused.value)
