@@ -18,7 +18,7 @@ from planner.serving.auto_layout import at_compared_len
 from planner.serving.plan import LARGER_LEN_STEP, PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, control_quoted, counted, md_escape
-from planner.units import GIB
+from planner.units import GIB, number_as_given
 from ui import format as fmt
 from ui.charts import grouped_bars
 from ui.context import (
@@ -130,7 +130,8 @@ except USER_ERRORS as exc:
     st.stop()
 st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; "
            f"{md_escape(compared_formats(models))}, KV dtype {engine.kv_cache_dtype}, "
-           f"gpu_memory_utilization {engine.gpu_memory_utilization:g}{release_default_note()}, "
+           f"gpu_memory_utilization {number_as_given(engine.gpu_memory_utilization)}"
+           f"{release_default_note()}, "
            f"max_model_len {engine.max_model_len:,}"
            # the flags as inline code, each on one line (as a wrapped line split
            # "--max-lora-rank 16" after its "--" at 1280 px: app_markdown)

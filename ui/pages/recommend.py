@@ -33,6 +33,7 @@ from planner.serving.recommend import (
 )
 from planner.serving.way_out import WAY_OUT_GPUS_MAX, way_out
 from planner.text import decimal, md_escape
+from planner.units import number_as_given
 from ui import format as fmt
 from ui.context import (
     MEMORY_FIELD,
@@ -388,7 +389,7 @@ st.caption(app_markdown(
     "and concurrency (or sustain the request rate) and meet the latency targets, with "
     f"$/hour and $ per million output tokens, under vLLM {shared.vllm_version}'s rules "
     "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
-    f"{shared.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
+    f"{number_as_given(shared.gpu_memory_utilization)}{release_default_note()} and arrivals: "
     f"{state().arrival} (TTFT and its target; CLI: --arrival)"
     + (f", and mean acceptance length: {decimal(accepted)} (CLI: --spec-acceptance-length)"
        if (accepted := planned_acceptance(shared.num_speculative_tokens)) else "")
