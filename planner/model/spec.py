@@ -195,7 +195,7 @@ class MoeMlp(_Frozen):
     )
     router_dtype_float32: bool = Field(
         default=False, description="config moe_router_dtype is \"float32\" (what vLLM holds "
-        "in float32 for it is per model and release: weight_load.gate_fp32)"
+        "in float32 for it is per model and release: router_dtype.gate_fp32)"
     )
     latent_size: int | None = Field(
         default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"

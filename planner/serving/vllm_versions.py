@@ -273,7 +273,7 @@ GateLinear(..., force_fp32_compute=True), and fused_moe/router/gate_linear.py Ga
 sets params_dtype = torch.float32 only where no specialized router kernel runs: not on CUDA
 with compute capability 9.0 (Hopper) or family 10.x (B200, B300; is_device_capability_family
 (100)); so float32 on Ampere, Ada, SM 12.x (RTX 50, RTX PRO, GB10) and AMD, the model dtype on
-H100 / H200 / B200 (weight_load.gate_fp32)."""
+H100 / H200 / B200 (router_dtype.gate_fp32)."""
 
 ERNIE_GATE_FP32_FROM: Version = (0, 11, 1)
 """NOTE: ernie45_moe.py Ernie4_5_MoeMoE builds its gate as ReplicatedLinear(hidden_size,
@@ -282,7 +282,7 @@ torch.empty(moe_num_experts), both in the model dtype, in the 0.10.2 and 0.11.0 
 the gate alike, no bias); from the 0.11.1 wheel (read 0.11.1, 0.12.0, 0.13.0, 0.14.0, 0.19.0:
 ReplicatedLinear; 0.34.0: GateLinear, which keeps a params_dtype given where
 force_fp32_compute is off) with params_dtype=torch.float32 and the bias
-dtype=torch.float32, on every GPU (weight_load.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
+dtype=torch.float32, on every GPU (router_dtype.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
 64) x 4 B = 17,701,632 B, twice the model dtype's."""
 
 GLM4_MOE_GATE_FP32_FROM: Version = (0, 10, 1)
@@ -295,7 +295,7 @@ from the 0.10.1 wheel as nn.Linear(..., dtype=torch.float32) and the bias dtype=
 out_dtype=torch.float32) in 0.32.0 and 0.34.0): float32 on every GPU, whole on every rank.
 glm4_moe_lite.py's Glm4MoeLite (GLM-4.7-Flash, 0.15.0 on) is that class (`class
 Glm4MoeLite(Glm4MoE): pass`), and glm4_moe_mtp.py's draft a Glm4MoeDecoderLayer, so theirs too
-(weight_load.gate_fp32). Per MoE layer: (hidden x n_routed_experts + n_routed_experts) x (4 - 2)
+(router_dtype.gate_fp32). Per MoE layer: (hidden x n_routed_experts + n_routed_experts) x (4 - 2)
 B more than in bf16."""
 
 CORRECTION_BIAS_FP32_FROM: Version = (0, 10, 2)
@@ -307,9 +307,21 @@ dtype=torch.float32)` from the 0.10.2 wheel (read in 0.10.2, 0.11.0-0.11.2 and e
 0.12.0-0.34.0): float32 on every GPU, whole on every rank (a plain Parameter beside the gate, not
 split over TP nor EP: default_weight_loader), whatever the gate's own dtype. The models that
 build this class: DeepSeek-V3 / R1 / V3.2, Kimi K2 / K2.5, Kimi-VL's text model and GLM-5 (0.34.0's
-vllm/models/deepseek_v32 imports the same DeepseekV2MoE). weight_load.correction_bias_fp32;
+vllm/models/deepseek_v32 imports the same DeepseekV2MoE). router_dtype.correction_bias_fp32;
 Nemotron-H's is float32 in every release that builds its MoE. DeepSeek-V3: 58 MoE layers x 256 x
 (4 - 2) B = 29,696 B more per GPU than in bf16."""
+
+MIMO_V2_BIAS_OUT_DTYPE_FROM: Version = (0, 31, 0)
+"""NOTE: MiMoV2MoE (mimo_v2_flash.py 0.14.0-0.20.0, mimo_v2.py 0.24.0-0.30.0 read) builds its
+gate as nn.Linear(hidden_size, n_routed_experts, dtype=gate_dtype) and
+gate.e_score_correction_bias as `torch.empty(config.n_routed_experts, dtype=self.gate_dtype)`,
+gate_dtype = getattr(config, "moe_router_dtype", "float32"); from the 0.31.0 wheel (0.31.0,
+0.32.0, 0.33.0, 0.34.0 read) the gate is a GateLinear(params_dtype=gate_dtype,
+out_dtype=torch.float32) and the bias `dtype=self.gate.out_dtype`: float32 whatever
+moe_router_dtype says, whole on every rank (router_dtype.correction_bias_fp32). At the default
+"float32" the whole router is float32 in every release (MoeMlp.router_fp32); a config asking
+"bfloat16" keeps the gate in bf16 and, from 0.31.0, its bias in float32. MiMo-V2-Flash (47 MoE
+layers of 256 experts) asking bf16: 47 x 256 x (4 - 2) B = 24,064 B more per GPU."""
 
 DEEPSEEK_GATE_ROUTER_DTYPE_SPAN: tuple[Version, Version] = ((0, 25, 0), (0, 26, 0))
 """NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds its gate as `GateLinear(hidden_size,
@@ -324,7 +336,7 @@ _get_moe_router_dtype unchanged; 0.30.0-0.34.0 glm5next/*/model.py the same) onl
 `out_dtype=self.router_dtype`: a float32 output of a gate held in the model dtype. The MTP
 draft builds the same class over its own config, which SpeculativeConfig.hf_config_override
 renames from glm_moe_dsa to deepseek_mtp (config/speculative.py, 0.25.0 and 0.25.1): its gate
-is float32 only by moe_router_dtype. [from, until): weight_load.gate_fp32. GLM-5 (78 layers,
+is float32 only by moe_router_dtype. [from, until): router_dtype.gate_fp32. GLM-5 (78 layers,
 first_k_dense_replace 3, hidden 6,144, 256 experts): 75 x 6,144 x 256 x (4 - 2) B =
 235,929,600 B more per GPU on 0.25."""
 

@@ -120,12 +120,12 @@ class WeightLoadRules(NamedTuple):
 
     gdn_ba_whole: bool = False  # weight_load.gdn_ba_whole
     latent_fc1_split: bool = False  # weight_load.latent_fc1_split
-    gate_fp32: bool = False  # weight_load.gate_fp32
+    gate_fp32: bool = False  # router_dtype.gate_fp32
     # the MTP draft layer's gate in the model dtype whatever gate_fp32 says of the model's
-    # (weight_load.gate_fp32 with draft=True: GLM-5's draft on 0.25, renamed deepseek_mtp)
+    # (router_dtype.gate_fp32 with draft=True: GLM-5's draft on 0.25, renamed deepseek_mtp)
     draft_gate_kept: bool = False
     # a MoE router bias that is gate.e_score_correction_bias, held in float32
-    # (weight_load.correction_bias_fp32)
+    # (router_dtype.correction_bias_fp32)
     correction_bias_fp32: bool = False
     # (hidden, per-rank width) multiples the routed experts are padded to (weight_load.
     # expert_padding: MXFP4's kernel's, else 16-bit experts' TRT-LLM width), held and read
@@ -262,9 +262,9 @@ def rank_weights(
     DeltaNet layer's in_proj_ba whole (gdn_ba_whole: weight_load.gdn_ba_whole;
     _attention_per_rank); a latent MoE's fc1_latent_proj is split over TP (latent_fc1_split:
     weight_load.latent_fc1_split; _latent_projections); Nemotron-H's gate is held in float32
-    (gate_fp32: weight_load.gate_fp32; _router_bits); DeepSeek-V3's and Nemotron-H's
+    (gate_fp32: router_dtype.gate_fp32; _router_bits); DeepSeek-V3's and Nemotron-H's
     gate.e_score_correction_bias is held in float32 (correction_bias_fp32:
-    weight_load.correction_bias_fp32; _router_total_bits); a sparse-attention Indexer's wk is
+    router_dtype.correction_bias_fp32; _router_total_bits); a sparse-attention Indexer's wk is
     built with the quant_config, not in the model dtype (indexer_wk_quantized: before
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
     linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
@@ -1661,7 +1661,7 @@ def _shared_expert_gate(mlp: object, hidden: int) -> int:
 def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> float:
     """Bits per router weight as vLLM holds it: 32 where it builds the router in float32
     (MoeMlp.router_fp32; `gate_fp32`: Nemotron-H's on this release and GPU, ERNIE 4.5's, GLM-5's
-    on 0.25.x: weight_load.gate_fp32)
+    on 0.25.x: router_dtype.gate_fp32)
     over the 16-bit model dtype the scheme keeps it in, else the scheme's (a parameter count's
     one byte stays one byte: rank_dense_params).
 
@@ -1683,7 +1683,7 @@ def _router_total_bits(mlp: object, router_params: int, router_bits: float,
                       rules: WeightLoadRules) -> float:
     """Bits of one layer's `router_params` router parameters as vLLM holds them (_router_bits),
     its correction bias in float32 where `rules` say so whatever the gate's (correction_bias_fp32:
-    weight_load.correction_bias_fp32; one bias per routed expert, MoeMlp.router_bias).
+    router_dtype.correction_bias_fp32; one bias per routed expert, MoeMlp.router_bias).
     DeepSeek-V3 (bf16 gate, 58 MoE layers): 58 x (7,168 x 256 x 2 + 256 x 4) B = 212,920,320 B
     per GPU, 58 x 256 x 2 = 29,696 B more than in bf16."""
     bits = _router_bits(mlp, router_bits, rules.gate_fp32)

@@ -605,11 +605,11 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
         router_scales=model_type.startswith("gemma4"),
         # NOTE: float32 routers, whatever the checkpoint's dtype: minimax_m2.py MiniMaxM2MoE
         # builds its gate with params_dtype=torch.float32 and e_score_correction_bias in
-        # float32 (ERNIE 4.5 MoE too, from 0.11.1: weight_load.gate_fp32); mimo_v2_flash.py
+        # float32 (ERNIE 4.5 MoE too, from 0.11.1: router_dtype.gate_fp32); mimo_v2_flash.py
         # (0.19.0) / mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE in getattr(config,
         # "moe_router_dtype", "float32") (0.19.0, 0.24.0, 0.34.0 wheels). The correction bias
-        # alone is float32 in deepseek_v2.py from 0.10.2 and nemotron_h.py, a per-release rule
-        # (weight_load.correction_bias_fp32).
+        # alone is float32 in deepseek_v2.py from 0.10.2, nemotron_h.py and mimo_v2.py from
+        # 0.31.0, a per-release rule (router_dtype.correction_bias_fp32).
         router_fp32=model_type == "minimax_m2" or (
             model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
         # compared as deepseek_v2.py _get_moe_router_dtype does (`== "float32"`: no refusal)

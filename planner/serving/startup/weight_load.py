@@ -7,7 +7,7 @@ choose_mp_linear_kernel, process_weights_after_loading), so kept beside them."""
 
 from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, stored_format
-from planner.model.spec import ModelSpec, MoeMlp
+from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
 from planner.serving.long_len import rope_cache_positions
@@ -20,6 +20,7 @@ from planner.serving.mxfp4 import (
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import loading_method
+from planner.serving.startup.router_dtype import correction_bias_fp32, gate_fp32
 from planner.serving.startup.wna16_loaders import (
     MARLIN_75_FROM,
     MARLIN_MIN_CAPABILITY,
@@ -28,14 +29,9 @@ from planner.serving.startup.wna16_loaders import (
     plain_loader,
 )
 from planner.serving.vllm_versions import (
-    CORRECTION_BIAS_FP32_FROM,
-    DEEPSEEK_GATE_ROUTER_DTYPE_SPAN,
     DSV4_MTP_BUFFER_DRAFT_ONLY_FROM,
     DSV4_SEQUENCE_PARALLEL_FROM,
-    ERNIE_GATE_FP32_FROM,
-    GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
-    GLM4_MOE_GATE_FP32_FROM,
     GPTQ_UNUSED_ZEROS_KEPT_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     INDEXER_WK_UNQUANTIZED_FROM,
@@ -44,56 +40,6 @@ from planner.serving.vllm_versions import (
     mrope_cache_factor,
 )
 from planner.serving.weights import WeightLoadRules
-
-
-def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec, draft: bool = False) -> bool:
-    """Whether vLLM `version` holds the MoE gate in float32 on `gpu` (weights.rank_weights
-    gate_fp32), or with `draft` the MTP draft layer's: Nemotron-H's always before 0.17, then
-    off NVIDIA compute capability 9.0 and 10.x (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM);
-    ERNIE 4.5 MoE's, with its e_score_correction_bias, on every GPU from 0.11.1
-    (vllm_versions.ERNIE_GATE_FP32_FROM); DeepseekV2MoE's on every GPU in 0.25.x for GLM-5
-    (not its draft, renamed deepseek_mtp) or a config moe_router_dtype "float32"
-    (vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN); GLM-4.5's (glm4_moe, glm4_moe_lite), with its
-    bias, on every GPU from 0.10.1 (vllm_versions.GLM4_MOE_GATE_FP32_FROM), its draft's too."""
-    if spec.model_type == "ernie4_5_moe" and spec.is_moe:
-        return version >= ERNIE_GATE_FP32_FROM
-    if spec.model_type in ("glm4_moe", "glm4_moe_lite") and spec.is_moe:
-        return version >= GLM4_MOE_GATE_FP32_FROM
-    if spec.model_type in DEEPSEEK_MOE_TYPES and spec.is_moe:
-        start, until = DEEPSEEK_GATE_ROUTER_DTYPE_SPAN
-        return start <= version < until and (
-            spec.model_type == "glm_moe_dsa" and not draft or any(
-                isinstance(layer.mlp, MoeMlp) and layer.mlp.router_dtype_float32
-                for layer in spec.layers))
-    if spec.model_type != "nemotron_h" or not spec.is_moe:
-        return False
-    cc = capability(gpu) if gpu.vendor == "nvidia" else None
-    return version < GATE_FP32_OFF_SM90_SM100_FROM or not (
-        cc is not None and (cc == 90 or cc // 10 == 10))
-
-
-DEEPSEEK_MOE_TYPES = frozenset({
-    "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "kimi_vl", "glm_moe_dsa",
-})  # fmt: skip
-"""model_types whose MoE layers vLLM builds as deepseek_v2.py DeepseekV2MoE (Kimi K2.5's and
-Kimi-VL's text models: init_vllm_registered_model(architectures=["DeepseekV2ForCausalLM"]),
-kimi_k25.py / kimi_vl.py, 0.19.0 and 0.34.0 wheels; GLM-5 and DeepSeek-V3.2 on 0.34.0 through
-vllm/models/deepseek_v32, which imports it), whose router bias (MoeMlp.router_bias, topk_method
-"noaux_tc") is gate.e_score_correction_bias (vllm_versions.CORRECTION_BIAS_FP32_FROM)."""
-
-
-def correction_bias_fp32(spec: ModelSpec, version: Version) -> bool:
-    """Whether vLLM `version` holds this model's MoE gate.e_score_correction_bias in float32
-    whatever the gate's dtype (weights.rank_weights correction_bias_fp32): DeepseekV2MoE's from
-    0.10.2 (vllm_versions.CORRECTION_BIAS_FP32_FROM), Nemotron-H's in every release that builds
-    its MoE (nemotron_h.py NemotronHMoE: `torch.empty(config.n_routed_experts,
-    dtype=torch.float32)`, 0.11.1-0.34.0 wheels, each read). MiniMax-M2 and MiMo-V2-Flash build
-    the whole router in float32 (MoeMlp.router_fp32), ERNIE 4.5 MoE from 0.11.1 (gate_fp32)."""
-    if not spec.is_moe:
-        return False
-    if spec.model_type == "nemotron_h":
-        return True
-    return spec.model_type in DEEPSEEK_MOE_TYPES and version >= CORRECTION_BIAS_FP32_FROM
 
 
 def latent_fc1_split(version: Version) -> bool:

@@ -267,7 +267,7 @@ def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
     #   = 1,476,416,000 params x 2 B = 2,952,832,000 B (the MoE-layer copy alone, as planned
     #   before, missed the attention layer's 35,651,584 B), + 512 x 2 B: the router's
     #   e_score_correction_bias in float32 (nemotron_h.py NemotronHMoE, dtype=torch.float32;
-    #   the gate itself bf16 on an H100 from 0.17: weight_load.gate_fp32) = 2,952,833,024 B
+    #   the gate itself bf16 on an H100 from 0.17: router_dtype.gate_fp32) = 2,952,833,024 B
     # Its KV: the attention layer, 2 x 2 KV heads x 128 x 2 B = 1,024 B per token at TP=1.
     from planner.serving.engine import model_facts
 

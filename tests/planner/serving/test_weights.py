@@ -35,7 +35,7 @@ from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.moe_backend import trtllm_bf16_width_pad
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.startup import model_config, weight_load
+from planner.serving.startup import model_config, router_dtype, weight_load
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.weights import (
     WeightLoadRules,
@@ -338,11 +338,11 @@ def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
     # (gate_linear.py; vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM); a float32 ReplicatedLinear
     # on every GPU before. Nemotron-3-Nano (bf16): 23 MoE layers x (2,688 x 128 + 128 bias) =
     # 7,916,416 router parameters on every rank; the bias (e_score_correction_bias) is float32
-    # on every GPU (weight_load.correction_bias_fp32), so the float32 gate holds 23 x 2,688 x
+    # on every GPU (router_dtype.correction_bias_fp32), so the float32 gate holds 23 x 2,688 x
     # 128 x 2 B = 15,826,944 B more.
     spec = _catalog_spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
     v34, v16 = (0, 34, 0), (0, 16, 0)
-    assert [weight_load.gate_fp32(spec, v, GPU_PRESETS[gpu]) for v, gpu in (
+    assert [router_dtype.gate_fp32(spec, v, GPU_PRESETS[gpu]) for v, gpu in (
         (v34, "h100-sxm"), (v34, "b200"), (v34, "a100-80gb"), (v34, "rtx-5090"),
         (v34, "mi300x"), (v16, "h100-sxm"))] == [False, False, True, True, True, True]
     weights = {}
@@ -365,7 +365,7 @@ def test_correction_bias_in_float32_whatever_the_gate():
     #   fp32 bias: 58 x (7,168 x 256 x 2 + 256 x 4) B = 212,920,320 B, 58 x 256 x 2 = 29,696 more
     v3 = _catalog_spec("deepseek-ai/DeepSeek-V3")
     fp8 = checkpoint_scheme(v3)
-    assert [weight_load.correction_bias_fp32(v3, v) for v in (
+    assert [router_dtype.correction_bias_fp32(v3, v) for v in (
         (0, 10, 1), (0, 10, 2), (0, 34, 0))] == [False, True, True]
     fp32 = WeightLoadRules(correction_bias_fp32=True)
     for layout in (ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True),
@@ -390,7 +390,7 @@ def test_correction_bias_in_float32_whatever_the_gate():
     assert weights["0.10.2"] - weights["0.10.1"] == 29_696
     assert said == {"0.10.1": False, "0.10.2": True}
     # Nemotron-H (nemotron_h.py NemotronHMoE, every wheel 0.11.1-0.34.0: dtype=torch.float32)
-    # with its gate in bf16 (0.34.0 on an H100: weight_load.gate_fp32): Nemotron-3-Super FP8,
+    # with its gate in bf16 (0.34.0 on an H100: router_dtype.gate_fp32): Nemotron-3-Super FP8,
     # 40 MoE layers x (4,096 x 512 x 2 + 512 x 4) B = 167,854,080 B per GPU (167,813,120 with
     # a bf16 bias). A float32 router (MiniMax-M2's, MoeMlp.router_fp32) holds its bias in
     # float32 already: 62 x (3,072 x 256 + 256) x 4 B = 195,098,624 B with the rule or without.
@@ -416,11 +416,11 @@ def test_glm5_gate_in_float32_on_vllm_0_25_only(ref_config):
     glm5 = spec_of(ref_config, "zai-org__GLM-5")
     versions = ((0, 24, 0), (0, 25, 0), (0, 25, 1), (0, 26, 0))
     for gpu in ("h100-sxm", "a100-80gb", "mi300x"):
-        assert [weight_load.gate_fp32(glm5, v, GPU_PRESETS[gpu]) for v in versions] == [
+        assert [router_dtype.gate_fp32(glm5, v, GPU_PRESETS[gpu]) for v in versions] == [
             False, True, True, False]
         # the MTP draft's config is renamed deepseek_mtp (config/speculative.py
         # hf_config_override, 0.25.0 / 0.25.1): its gate keeps the model dtype
-        assert not any(weight_load.gate_fp32(glm5, v, GPU_PRESETS[gpu], draft=True)
+        assert not any(router_dtype.gate_fp32(glm5, v, GPU_PRESETS[gpu], draft=True)
                        for v in versions)
     # zai-org/GLM-5 (bf16): 78 layers - first_k_dense_replace 3 = 75 MoE layers, hidden 6,144,
     # 256 routed experts; the gate 6,144 x 256 = 1,572,864 parameters a layer, whole on every
@@ -466,7 +466,7 @@ def test_glm5_gate_in_float32_on_vllm_0_25_only(ref_config):
     asked = parse_model_config({**config, "moe_router_dtype": "float32"}, quant, name="v3_fp32")
     other = parse_model_config({**config, "moe_router_dtype": 32}, quant, name="v3_32")
     h100 = GPU_PRESETS["h100-sxm"]
-    assert [weight_load.gate_fp32(s, v, h100, draft=d) for s in (v3, asked, other)
+    assert [router_dtype.gate_fp32(s, v, h100, draft=d) for s in (v3, asked, other)
             for v in versions for d in (False, True)] == [
         False] * 8 + [False, False, True, True, True, True, False, False] + [False] * 8
 
@@ -491,7 +491,7 @@ def test_glm4_moe_router_in_float32_from_vllm_0_10_1():
     for model_type in ("glm4_moe", "glm4_moe_lite"):
         spec = parse_model_config({**config, "model_type": model_type}, name=model_type)
         assert {layer.mlp.router_bias for layer in spec.layers[1:]} == {True}
-        assert [weight_load.gate_fp32(spec, v, GPU_PRESETS[gpu], draft=d)
+        assert [router_dtype.gate_fp32(spec, v, GPU_PRESETS[gpu], draft=d)
                 for v in ((0, 10, 0), (0, 10, 1), (0, 34, 0))
                 for gpu in ("a100-80gb", "h100-sxm") for d in (False, True)] == [
             False] * 4 + [True] * 8

@@ -1,0 +1,97 @@
+"""Which of a MoE router's weights vLLM holds in float32 beyond the model dtype, per release and
+GPU: one rule per model_type that names the vLLM model file building its router
+(ROUTER_DTYPE_RULES), read by weight_load.weight_load_rules for weights.rank_weights."""
+
+from typing import Literal, NamedTuple
+
+from planner.model.spec import ModelSpec, MoeMlp
+from planner.serving.hardware import GpuSpec
+from planner.serving.startup.device import capability
+from planner.serving.vllm_versions import (
+    CORRECTION_BIAS_FP32_FROM,
+    DEEPSEEK_GATE_ROUTER_DTYPE_SPAN,
+    ERNIE_GATE_FP32_FROM,
+    GATE_FP32_OFF_SM90_SM100_FROM,
+    GLM4_MOE_GATE_FP32_FROM,
+    MIMO_V2_BIAS_OUT_DTYPE_FROM,
+    Version,
+)
+
+EVERY_RELEASE: Version = (0, 0, 0)
+
+
+class RouterDtypeRule(NamedTuple):
+    """How one vLLM model file holds a MoE router beyond the model dtype: its
+    gate.e_score_correction_bias in float32 from `bias_fp32_from` (None: in the gate's dtype),
+    the whole gate (its bias too) in float32 on every GPU from `gate_fp32_from`, and `gate_by`
+    a rule of its own: "router_dtype" (DeepseekV2MoE's _get_moe_router_dtype as params_dtype,
+    vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN), "gpu" (GateLinear's force_fp32_compute off
+    the specialized router kernels, vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM)."""
+
+    vllm_file: str
+    bias_fp32_from: Version | None = None
+    gate_fp32_from: Version | None = None
+    gate_by: Literal["", "router_dtype", "gpu"] = ""
+
+
+_DEEPSEEK_V2_MOE = RouterDtypeRule("deepseek_v2.py DeepseekV2MoE", CORRECTION_BIAS_FP32_FROM,
+                                   gate_by="router_dtype")
+_GLM4_MOE = RouterDtypeRule("glm4_moe.py Glm4MoE", gate_fp32_from=GLM4_MOE_GATE_FP32_FROM)
+ROUTER_DTYPE_RULES: dict[str, RouterDtypeRule] = {
+    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25",
+                     "kimi_vl", "glm_moe_dsa"), _DEEPSEEK_V2_MOE),
+    "glm4_moe": _GLM4_MOE,
+    "glm4_moe_lite": _GLM4_MOE._replace(vllm_file="glm4_moe_lite.py Glm4MoeLite (Glm4MoE)"),
+    "ernie4_5_moe": RouterDtypeRule("ernie45_moe.py Ernie4_5_MoeMoE",
+                                    gate_fp32_from=ERNIE_GATE_FP32_FROM),
+    "nemotron_h": RouterDtypeRule("nemotron_h.py NemotronHMoE", EVERY_RELEASE, gate_by="gpu"),
+    "mimo_v2_flash": RouterDtypeRule("mimo_v2.py MiMoV2MoE", MIMO_V2_BIAS_OUT_DTYPE_FROM),
+}
+"""NOTE: the model_types whose vLLM MoE router holds a float32 weight by release or GPU, each with
+the file that builds it: deepseek_v2.py DeepseekV2MoE for DeepSeek-V2/V3/R1/V3.2, Kimi K2 / K2.5,
+Kimi-VL's text model and GLM-5 (kimi_k25.py / kimi_vl.py build a DeepseekV2 text model; 0.30.0-
+0.34.0 vllm/models/deepseek_v32, GlmMoeDsa's and DeepseekV32's registry entry from 0.30.0,
+imports DeepseekV2MoE); glm4_moe.py Glm4MoE, which glm4_moe_lite.py's Glm4MoeLite subclasses;
+ernie45_moe.py; nemotron_h.py (its correction bias float32 in every wheel that builds its MoE,
+0.11.1-0.34.0); mimo_v2.py, whose bias follows the gate's out_dtype, float32, from
+MIMO_V2_BIAS_OUT_DTYPE_FROM. Float32 in every release that has their file, and so read at the
+parse (MoeMlp.router_fp32): minimax_m2.py MiniMaxM2MoE's gate and bias (0.11.1, its first
+wheel, to 0.34.0) and MiMoV2MoE's at the default moe_router_dtype. The other known model_types'
+routers are in the model dtype (planner.model.config.router_bias's NOTE for the files read)."""
+
+
+def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec, draft: bool = False) -> bool:
+    """Whether vLLM `version` holds the MoE gate in float32 on `gpu` (weights.rank_weights
+    gate_fp32), or with `draft` the MTP draft layer's, by the model_type's rule
+    (ROUTER_DTYPE_RULES): from its gate_fp32_from on every GPU, the draft's too (ERNIE 4.5 MoE
+    from 0.11.1, GLM-4.5 from 0.10.1); DeepseekV2MoE's in 0.25.x for GLM-5 (not its draft,
+    renamed deepseek_mtp) or a config moe_router_dtype "float32"
+    (vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN); Nemotron-H's always before 0.17, then off
+    NVIDIA compute capability 9.0 and 10.x (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM)."""
+    rule = ROUTER_DTYPE_RULES.get(spec.model_type)
+    if rule is None or not spec.is_moe:
+        return False
+    if rule.gate_fp32_from is not None:
+        return version >= rule.gate_fp32_from
+    if rule.gate_by == "router_dtype":
+        start, until = DEEPSEEK_GATE_ROUTER_DTYPE_SPAN
+        return start <= version < until and (
+            spec.model_type == "glm_moe_dsa" and not draft or any(
+                isinstance(layer.mlp, MoeMlp) and layer.mlp.router_dtype_float32
+                for layer in spec.layers))
+    if rule.gate_by == "gpu":
+        cc = capability(gpu) if gpu.vendor == "nvidia" else None
+        return version < GATE_FP32_OFF_SM90_SM100_FROM or not (
+            cc is not None and (cc == 90 or cc // 10 == 10))
+    return False
+
+
+def correction_bias_fp32(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version` holds this model's MoE gate.e_score_correction_bias in float32
+    whatever the gate's dtype (weights.rank_weights correction_bias_fp32), by the model_type's
+    rule (ROUTER_DTYPE_RULES bias_fp32_from): DeepseekV2MoE's from 0.10.2
+    (vllm_versions.CORRECTION_BIAS_FP32_FROM), Nemotron-H's in every release, MiMo-V2's from
+    0.31.0 (vllm_versions.MIMO_V2_BIAS_OUT_DTYPE_FROM)."""
+    rule = ROUTER_DTYPE_RULES.get(spec.model_type)
+    return (spec.is_moe and rule is not None and rule.bias_fp32_from is not None
+            and version >= rule.bias_fp32_from)
