@@ -13,6 +13,7 @@ from planner.model.config.reader import (
     check_len,
     need,
 )
+from planner.model.config.router_bias import router_bias
 from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, DenseMlp, LayerSpec, MoeMlp
 
@@ -572,21 +573,7 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
         # NOTE: Gemma 4 MoE layers keep a dense MLP (intermediate_size) beside the experts;
         # it runs for every token, so it is planned as a shared expert.
         n_shared, shared_size = 1, r.int_("intermediate_size")
-    # NOTE: a router bias whatever the config says: gpt_oss.py router bias=True, nemotron_h.py,
-    # mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2MoE and ernie45_moe.py
-    # Ernie4_5_MoeMoE (0.10.2-0.34.0 wheels read; none in 0.9.2's, 64 x 27 = 1,728 parameters
-    # of ERNIE-4.5-21B-A3B counted there too) an unconditional gate.e_score_correction_bias;
-    # so glm4_moe.py Glm4MoE ("noaux_tc is not set in transformers new config now"; 0.10.0,
-    # 0.10.1, 0.11.0, 0.19.1, 0.25.0, 0.34.0 wheels), which glm4_moe_lite.py's Glm4MoeLite
-    # subclasses (0.15.0-0.34.0); deepseek_v2.py only with topk_method "noaux_tc",
-    # minimax_m2.py with use_routing_bias.
     latent = r.int_("moe_latent_size", hi=MAX_WIDTH)
-    router_bias = (
-        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash", "ernie4_5_moe", "glm4_moe",
-                       "glm4_moe_lite")
-        or r.str_("topk_method") == "noaux_tc"
-        or bool(r.flag("use_routing_bias"))
-    )
     return MoeMlp(
         num_experts=experts,
         experts_per_token=top_k,
@@ -596,7 +583,7 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
         shared_expert_gate=bool(shared_size) and model_type.startswith(("qwen2_moe", "qwen3")),
         gated=gated(r, model_type),
         bias=model_type == "gpt_oss",
-        router_bias=router_bias,
+        router_bias=router_bias(r, model_type),
         renormalize=_renormalize(r, model_type),
         latent_size=latent,
         # NOTE: nemotron_h.py NemotronHMoE's fc1/fc2_latent_proj take bias=config.mlp_bias
