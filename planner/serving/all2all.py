@@ -24,10 +24,10 @@ NOTE: read in the 0.9.1-0.34.0 wheels:
   0.15.0, 0.19.0, 0.33.0 and 0.34.0 read), so no manager and no package check there; the MoE
   layers dispatch through it only with both (fused_moe/config.py
   FusedMoEParallelConfig.use_all2all_kernels: `dp_size > 1 and use_ep`; 0.33.0 adds prefill
-  context parallel and sequence-parallel MoE, which Headroom does not plan and which need
-  DP > 1 too). Without EP the layers fall back to all-gather + reduce-scatter (0.33.0
-  all2all_utils.maybe_make_prepare_finalize: "Detected DP deployment with no
-  --enable-expert-parallel").
+  context parallel, which Headroom does not plan, and sequence-parallel MoE
+  (vllm_versions.sequence_parallel_moe), which need DP > 1 too). Without EP the layers fall
+  back to all-gather + reduce-scatter (0.33.0 all2all_utils.maybe_make_prepare_finalize:
+  "Detected DP deployment with no --enable-expert-parallel").
 - Removed values the parser still takes: pplx from 0.17.0, naive from 0.19.0
   (ParallelConfig.__post_init__ logs "The '<value>' all2all backend has been removed. Falling
   back to 'allgather_reducescatter'." and runs that).

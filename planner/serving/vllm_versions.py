@@ -391,6 +391,104 @@ _dummy_run; 1 // 4 = 0 <= 512): its graphs record the skip (fill_short_context_t
 the first min(held, top-k) entries), scoring nothing at any length. speed.step.indexer_skip
 reads it."""
 
+SP_MOE_BACKENDS: tuple[tuple[Version, frozenset[str]], ...] = (
+    ((0, 11, 0), frozenset({"allgather_reducescatter", "naive", "deepep_high_throughput",
+                            "deepep_low_latency"})),
+    ((0, 15, 0), frozenset({"allgather_reducescatter", "naive", "deepep_high_throughput",
+                            "deepep_low_latency", "mori"})),
+    ((0, 18, 0), frozenset({"allgather_reducescatter", "naive", "deepep_high_throughput",
+                            "deepep_low_latency", "mori", "nixl_ep"})),
+    ((0, 19, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+                            "deepep_low_latency", "mori", "nixl_ep"})),
+    ((0, 24, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
+                            "nixl_ep"})),
+    ((0, 29, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
+                            "nixl_ep", "flashinfer_nvlink_one_sided"})),
+    ((0, 31, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
+                            "nixl_ep", "flashinfer_nvlink_one_sided", "deepep_v2"})),
+    ((0, 32, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
+                            "nixl_ep", "flashinfer_nvlink_one_sided", "deepep_v2",
+                            "passthrough"})),
+    ((0, 34, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
+                            "nixl_ep", "flashinfer_nvlink_one_sided", "deepep_v2",
+                            "passthrough", "mori"})),
+)
+"""NOTE: the all2all backends ParallelConfig.use_sequence_parallel_moe (config/parallel.py)
+names, from each release on (read in the 0.11.0-0.20.0, 0.24.0-0.34.0 wheels; 0.21-0.23 not
+read, taken as 0.20.0's): the property is True with one of them, --enable-expert-parallel,
+TP > 1 and DP > 1. 0.11.0 reads envs.VLLM_ALL2ALL_BACKEND, 0.11.1 on the field. The 0.10.2 wheel
+has no property (only DeepseekV2MoE turns sequence-parallel there, on the DeepEP backends,
+which 0.10.2 reads from VLLM_ALL2ALL_BACKEND alone and Headroom does not plan: its default is
+naive). pplx, flashinfer_all2allv, moonep and mori before 0.15 / 0.24-0.33 are never in it."""
+
+SP_MOE_FROM: dict[str, Version] = {
+    **dict.fromkeys(("Qwen3MoeForCausalLM", "Qwen3VLMoeForConditionalGeneration",
+                     "Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration",
+                     "GptOssForCausalLM", "Llama4ForConditionalGeneration",
+                     "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM",
+                     "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration"), (0, 11, 0)),
+    "NemotronHForCausalLM": (0, 11, 1), "MiMoV2FlashForCausalLM": (0, 14, 0)}
+"""NOTE: the architectures whose MoE block sets is_sequence_parallel = parallel_config
+.use_sequence_parallel_moe, from the first wheel whose model file reads it: qwen3_moe.py
+Qwen3MoeSparseMoeBlock (also Qwen3-VL-MoE's text model, qwen3_vl_moe.py), qwen3_next.py
+Qwen3NextSparseMoeBlock (also Qwen3.5-MoE's, qwen3_5.py), gpt_oss.py MLPBlock, llama4.py
+Llama4MoE and deepseek_v2.py DeepseekV2MoE (DeepSeek-V2/V3/V3.2, GLM-5's GlmMoeDsa, Kimi-K2.5's
+language model) from 0.11.0; nemotron_h.py NemotronHMoE from 0.11.1; mimo_v2_flash.py from
+0.14.0 (mimo_v2.py from 0.24.0); every wheel to 0.34.0. Not: MiniMax-M2, Mixtral, Gemma 4,
+Qwen2-MoE (their blocks pass no is_sequence_parallel) and DeepSeek-V4 (its own mode:
+DSV4_SEQUENCE_PARALLEL_FROM). gpt_oss.py adds `and vllm_config.lora_config is None` from the
+0.25.0 wheel (SP_MOE_GPT_OSS_LORA_OFF_FROM); the other blocks run it under LoRA too, which
+vLLM refuses (lora/moe.py SEQUENCE_PARALLEL_MOE_UNTIL)."""
+SP_MOE_GPT_OSS_LORA_OFF_FROM: Version = (0, 25, 0)
+"""NOTE: gpt_oss.py MLPBlock.__init__ is_sequence_parallel also asks `lora_config is None`
+from the 0.25.0 wheel (not in 0.24.0's)."""
+
+SP_MOE_ATTENTION_SCATTER_FROM: dict[str, Version] = {
+    **dict.fromkeys(("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM",
+                     "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration"), (0, 25, 0)),
+    **dict.fromkeys(("Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"),
+                    (0, 26, 0))}
+"""NOTE: from these wheels the decoder layer itself shards the tokens of a sequence-parallel
+MoE layer at PP = 1 (deepseek_v2.py DeepseekV2DecoderLayer.use_sequence_parallel_moe from
+0.25.0, not in 0.24.0's; qwen3_next.py / qwen3_5.py use_attn_reduce_scatter_for_moe from
+0.26.0, not in 0.25.1's; `parallel_config.use_sequence_parallel_moe and
+pipeline_parallel_size == 1 and is_moe_layer`; the same through 0.34.0): the attention's
+o_proj skips its all-reduce (reduce_results False) and the layer reduce-scatters its output
+over TP (padded to a multiple of TP), the MoE block takes that shard (already_sequence_parallel:
+no chunk, no all-gather), the next MoE layer all-gathers its input before attention, and the
+first layer that is not (or the model's end) all-gathers hidden states and residual together
+(_all_gather_hidden_and_residual, 2 x hidden a token). Before, and at PP > 1, the MoE block
+chunks its replicated input and all-gathers its output over TP (SP_MOE_FROM)."""
+
+SP_MOE_CHUNK, SP_MOE_SCATTER = "chunk", "scatter"
+
+
+def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep: bool, tp: int,
+                          dp: int, pp: int, lora: bool) -> str:
+    """How vLLM `version` runs sequence-parallel MoE for this layout: "" off (ParallelConfig
+    .use_sequence_parallel_moe false, or a block that does not read it: SP_MOE_FROM),
+    SP_MOE_SCATTER where the decoder layer reduce-scatters the attention's output
+    (SP_MOE_ATTENTION_SCATTER_FROM, PP = 1), else SP_MOE_CHUNK (the MoE block chunks its input
+    and all-gathers its output). `backend`: the all2all backend vLLM runs
+    (all2all.running_backend)."""
+    since = SP_MOE_FROM.get(architecture)
+    backends = next((names for start, names in reversed(SP_MOE_BACKENDS) if version >= start),
+                    frozenset())
+    if (since is None or version < since or backend not in backends or not ep or tp == 1
+            or dp == 1):
+        return ""
+    if lora and architecture == "GptOssForCausalLM" and version >= SP_MOE_GPT_OSS_LORA_OFF_FROM:
+        return ""
+    scatter = SP_MOE_ATTENTION_SCATTER_FROM.get(architecture)
+    return SP_MOE_SCATTER if scatter is not None and version >= scatter and pp == 1 \
+        else SP_MOE_CHUNK
+
+
 DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)
 """NOTE: from the 0.27.0 wheel (0.27.1-0.34.0 the same rule) models/deepseek_v4/nvidia/model.py
 _use_sequence_parallel turns DeepSeek-V4 sequence-parallel where `pipeline_parallel_size == 1

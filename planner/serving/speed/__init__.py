@@ -93,6 +93,7 @@ from planner.serving.speed.collectives import (
     moe_group_node_ranks,
     nnodes_ar_world_sizes,
     node_span,
+    sequence_parallel,
 )
 from planner.serving.speed.context import (
     Context,
@@ -134,7 +135,12 @@ from planner.serving.speed.terms import (
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
 from planner.serving.video_pruning import video_pruned
-from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
+from planner.serving.vllm_versions import (
+    CLAMP_OUTPUT_FROM,
+    CUSTOM_AR_WORLD_SIZES,
+    sequence_parallel_moe,
+    vllm_rules,
+)
 from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
 from planner.text import counted, decimal, per_replica
 
@@ -713,7 +719,7 @@ def _notes(ctx: Context, request: PlanRequest, load: ServingLoad,
         # EP's all-to-all reaches the group's ranks, a gather (no EP, or EP on
         # allgather_reducescatter / naive: collectives.gathers) its DP ranks
         group, here, whose = ((ctx.tp * ctx.dp, ctx.ep_node_ranks, "")
-                              if not gathers(ctx) or ctx.sp_streams
+                              if not gathers(ctx) or sequence_parallel(ctx)
                               else (ctx.dp, ctx.dp_node_ranks, "DP "))
         over += [f"the {dispatch_label(ctx)}'s traffic to the {group - here:,} of {group:,} "
                  f"{whose}ranks in other nodes"] if ctx.ep_node_ranks else []
@@ -859,15 +865,19 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # (sized_lora's vision_first_stage_only) does not move the speed
     lora = sized_lora(spec, s, True)
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
+    all2all = running_backend(s.all2all_backend if all2all_taken(s) else None, version)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,
-                   all2all=running_backend(s.all2all_backend if all2all_taken(s) else None,
-                                           device.rules.version),
+                   all2all=all2all,
                    hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                    mbt=mbt, padded_moe=runs_padded_moe(device, layout), stages=stages, net=net,
                    sp_streams=spec.compressed_attention.hc_mult if spec.compressed_attention
                    and dsv4_sequence_parallel_on(load, layout.tp, layout.ep_size, layout.pp)
                    else 0,
+                   sp_moe=sequence_parallel_moe(
+                       next(iter(spec.architectures), ""), version, all2all, layout.ep,
+                       layout.tp, layout.dp, layout.pp, lora is not None)
+                   if moe is not None else "",
                    span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
                    dp_node_ranks=dp_node_ranks,
                    custom_ar_off=custom_ar_off, stage_devices=stage_devices,

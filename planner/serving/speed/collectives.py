@@ -11,7 +11,10 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1) or in
-  DeepSeek-V4's sequence-parallel mode (each rank's token shard: step._tokens);
+  DeepSeek-V4's sequence-parallel mode (each rank's token shard: step._tokens); under
+  sequence-parallel MoE (Context.sp_moe) each TP rank dispatches its shard over the EP group
+  and the MoE layers' TP all-reduces become NCCL all-gathers / reduce-scatters
+  (nccl_gather_s, step.tp_collectives_s);
 - across nodes (node_span: a TP group or a PP hop that leaves a node) NCCL over the network
   (hardware.network_link: the --network given, else the DGX NIC): the ring in NCCL's own
   cost form (_cross_node_rates), sends over the GPU's share of the NICs (pipeline_hops_s),
@@ -30,6 +33,7 @@ from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import Context, CrossNode
 from planner.serving.vllm_versions import (
     CUSTOM_AR_WORLD_SIZES,
+    SP_MOE_SCATTER,
     Version,
     VllmRules,
     custom_ar_enabled,
@@ -302,10 +306,11 @@ def _size(nbytes: int) -> str:
     return f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KiB"
 
 
-def _hops(n: int, custom_ar: bool) -> int:
+def _hops(n: int, custom_ar: bool, halves: int = 2) -> int:
     """2 for vLLM's own kernel (a barrier before and after the peers' reads), else NCCL's
-    ring, 2 (n - 1) steps (reduce-scatter, then all-gather)."""
-    return 2 if custom_ar else 2 * (n - 1)
+    ring, `halves` x (n - 1) steps: 2 (n - 1) for an all-reduce (reduce-scatter, then
+    all-gather), n - 1 for one all-gather or reduce-scatter."""
+    return 2 if custom_ar else halves * (n - 1)
 
 
 class AllreduceRates(NamedTuple):
@@ -321,28 +326,30 @@ class AllreduceRates(NamedTuple):
 
 def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
                     text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
-                    cross: CrossNode | None = None) -> tuple[float, float, str, str]:
+                    cross: CrossNode | None = None, halves: int = 2
+                    ) -> tuple[float, float, str, str]:
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
     all-reduce of `nbytes` over `n` GPUs (explained_rates without its inputs). `text=False`:
     the two texts are empty (a step's time needs only the numbers)."""
     return explained_rates(link, n, nbytes, link_efficiency, text=text,
-                           world_sizes=world_sizes, cross=cross)[:4]
+                           world_sizes=world_sizes, cross=cross, halves=halves)[:4]
 
 
 def explained_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
                     text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
-                    cross: CrossNode | None = None) -> AllreduceRates:
+                    cross: CrossNode | None = None, halves: int = 2) -> AllreduceRates:
     """The start-up and bus bandwidth of one all-reduce of `nbytes` over `n` GPUs: on NVLink
     4/5 the measured bus bandwidth (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up;
     else the link rate x link_efficiency. Any other start-up: where vLLM's custom kernel runs
     it over NVLink, its measured line (_nvlink_ar_start_us), else hops x the link's latency,
     plus the link's NCCL start-up when NCCL runs it (LinkSpec.startup_us: 6 us on PCIe,
     measured); each figure's basis in the texts (LinkSpec.timing_basis). `text=False`: no texts nor
-    inputs. Over several nodes: _cross_node_rates."""
+    inputs. Over several nodes: _cross_node_rates. `halves` 1: one all-gather or reduce-scatter,
+    whose NCCL ring takes half the all-reduce's steps (_hops)."""
     if cross is not None:
-        return _cross_node_rates(link, n, link_efficiency, cross, text)
+        return _cross_node_rates(link, n, link_efficiency, cross, text, halves)
     custom_ar = _custom_ar(link, n, nbytes, world_sizes)
-    hops = _hops(n, custom_ar)
+    hops = _hops(n, custom_ar, halves)
     nvlink_ar = custom_ar and link.kind == "nvlink"
     startup = _nvlink_ar_start_us(n) if nvlink_ar else hops * link.latency_us
     nccl_startup = link.startup_us and not custom_ar
@@ -358,7 +365,7 @@ def explained_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
         return AllreduceRates(startup * 1e-6, bus, "", "", {})
     basis = link.timing_basis
     inputs = {"startup_us": startup}
-    startup_text = f"{hops} hops x {link.latency_us:g} us ({basis})"
+    startup_text = f"{counted(hops, 'hop')} x {link.latency_us:g} us ({basis})"
     if not nvlink_ar and not measured_startup:
         inputs |= {"hops": hops, "latency_us_per_hop": link.latency_us}
     if nvlink_ar and not measured_startup:
@@ -385,17 +392,18 @@ def explained_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
 
 
 def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: CrossNode,
-                      text: bool) -> AllreduceRates:
+                      text: bool, halves: int = 2) -> AllreduceRates:
     """explained_rates of NCCL's ring over `cross.nodes` nodes, in NCCL's own cost form
     (src/graph/tuning.cc: baseLat + (nsteps - nInterSteps) x intra + nInterSteps x inter,
-    nsteps = 2 (n - 1), nInterSteps = 2 (nodes - 1)): start-up = the network's NCCL start-up +
+    nsteps = 2 (n - 1), nInterSteps = 2 (nodes - 1); half of each for one all-gather or
+    reduce-scatter, `halves` 1): start-up = the network's NCCL start-up +
     the intra-node steps x the node link's hop + the network steps x the network's. Bus
     bandwidth: each ring channel leaves a node through one NIC, so the ring moves at most the
     fewest ranks in one node x one NIC's rate x link_efficiency, nor more than inside a node
     (the node link's rate, or NVLINK_ALLREDUCE's measured one)."""
     net = cross.net
-    inter = 2 * (cross.nodes - 1)
-    intra = 2 * (n - 1) - inter
+    inter = halves * (cross.nodes - 1)
+    intra = halves * (n - 1) - inter
     startup = net.startup_us + intra * link.latency_us + inter * net.latency_us
     measured = measured_allreduce(link)
     node_bus = link.bandwidth_gbps * link_efficiency if measured is None else measured.bus_gbps
@@ -439,23 +447,49 @@ def gather_s(ctx: Context, nbytes: float) -> float:
     return _tp_collective_s(ctx, nbytes, 1)
 
 
-def _tp_collective_s(ctx: Context, nbytes: float, halves: int) -> float:
+def nccl_gather_s(ctx: Context, nbytes: float) -> float:
+    """One all-gather, or one reduce-scatter, over the TP group run by NCCL, whose gathered
+    tensor (the reduce-scatter's input) is `nbytes`: the ring's TP - 1 steps + (N-1)/N x bytes
+    over the bus bandwidth (explained_rates with no custom all-reduce, `halves` 1). The TP
+    all-gather and reduce-scatter of sequence-parallel MoE (Context.sp_moe) run so:
+    tensor_model_parallel_all_gather / _reduce_scatter reach base_device_communicator.py
+    all_gather (torch all_gather_into_tensor) in 0.11.0-0.26.x and cuda_communicator.py
+    CudaCommunicator.all_gather / reduce_scatter (pynccl; NCCL symmetric memory only with
+    VLLM_USE_NCCL_SYMM_MEM, default 0) from 0.27.0, never vLLM's custom all-reduce buffers
+    (custom_all_gather is called by DeepSeek-V4's own sequence-parallel ops alone)."""
+    return _tp_collective_s(ctx, nbytes, 1, world_sizes=())
+
+
+def _tp_collective_s(ctx: Context, nbytes: float, halves: int,
+                     world_sizes: tuple[int, ...] | None = None) -> float:
     """A ring collective over the TP group of `halves` halves (all-reduce 2: reduce-scatter +
-    all-gather) of `nbytes`: start-up + (N-1)/N x halves x bytes / bus bandwidth."""
+    all-gather) of `nbytes`: start-up + (N-1)/N x halves x bytes / bus bandwidth; vLLM's
+    custom kernel on the context's `world_sizes` (ctx.ar_world_sizes where None; () for
+    NCCL alone)."""
     n = ctx.tp
     if n == 1:
         return 0.0
     dev = ctx.device
+    sizes = ctx.ar_world_sizes if world_sizes is None else world_sizes
     startup, bw, _, _ = allreduce_rates(dev.link, n, nbytes, ctx.c.link_efficiency, text=False,
-                                        world_sizes=ctx.ar_world_sizes, cross=ctx.cross)
+                                        world_sizes=sizes, cross=ctx.cross, halves=halves)
     return startup + (n - 1) / n * halves * nbytes / bw
 
 
 def sequence_parallel_shard(ctx: Context, tokens: float) -> int:
-    """Tokens on one TP rank in DeepSeek-V4's sequence-parallel mode (Context.sp_streams):
-    sp_shard pads the step's tokens to a multiple of TP and hands each rank its slice
-    (models/common/ops/sequence_parallel.py, 0.34.0), ceil(tokens / TP)."""
+    """Tokens on one TP rank in DeepSeek-V4's sequence-parallel mode (Context.sp_streams) or
+    sequence-parallel MoE (Context.sp_moe): sp_shard (models/common/ops/sequence_parallel.py,
+    0.34.0), sequence_parallel_chunk (models/utils.py, 0.11.0-0.34.0) and the decoder layers'
+    reduce-scatter (SP_MOE_ATTENTION_SCATTER_FROM) pad the step's tokens to a multiple of TP
+    and hand each rank its slice, ceil(tokens / TP)."""
     return math.ceil(tokens / ctx.tp)
+
+
+def sequence_parallel(ctx: Context) -> bool:
+    """Whether each TP rank routes its own token shard (sequence_parallel_shard) rather than
+    every TP rank the DP rank's tokens: DeepSeek-V4's sequence-parallel mode or
+    sequence-parallel MoE."""
+    return bool(ctx.sp_streams or ctx.sp_moe)
 
 
 def dispatch_label(ctx: Context) -> str:
@@ -471,7 +505,7 @@ def collectives_label(ctx: Context) -> str:
     TP all-reduce, and where MoE layers gather DP ranks (all_to_all_s) their dispatch and
     combine; at TP = 1 only the latter ("EP all-to-all" for TP=1 x DP=16 + EP, where "TP
     all-reduce" named a figure with no TP in it)."""
-    if ctx.sp_streams:  # DeepSeek-V4's sequence-parallel mode (step._tokens)
+    if ctx.sp_streams or ctx.sp_moe == SP_MOE_SCATTER:  # the layers' all-reduces replaced
         return f"TP gather/scatter + {dispatch_label(ctx)}"
     if not (ctx.dp > 1 and ctx.device.moe is not None):
         return "TP all-reduce"
@@ -533,13 +567,13 @@ def all_to_all_s(ctx: Context, tokens: float) -> float:
       keeps the per-expert copies too (unverified).
     Activations are charged at the model's dtype: a quantized dispatch (vLLM quantizes before
     the gather where the MoE kernel takes FP8/FP4 input, prepare_finalize/naive_dp_ep.py
-    _quantize_and_setup_dispatch from 0.17.0) is not modelled. Sequence-parallel MoE at
-    TP > 1 (ParallelConfig.use_sequence_parallel_moe: EP, TP > 1, DP > 1 and AgRs, naive
-    before 0.19.0, or DeepEP; Qwen3-MoE, DeepSeek-V2/V3, gpt-oss, Llama 4 and others from
-    0.11.0) is modelled only for DeepSeek-V4: for the others each TP rank would dispatch
-    ceil(T / TP) tokens over the EP group and all-gather its output over TP in place of
-    the MoE layer's all-reduce, costed here as T tokens over the DP group plus that
-    all-reduce (Known limits). Unverified against a measured run.
+    _quantize_and_setup_dispatch from 0.17.0) is not modelled. Under sequence-parallel MoE
+    (Context.sp_moe: ParallelConfig.use_sequence_parallel_moe, EP, TP > 1, DP > 1 and a
+    listed backend, vllm_versions.SP_MOE_BACKENDS; the blocks of SP_MOE_FROM) the caller
+    passes a TP rank's shard, ceil(T / TP) (step._tokens), and the gathering backends
+    gather the EP group's TP x DP shards: (TP x DP - 1) x ceil(T / TP) x h each way, 3.5 x T
+    x h at TP=2 x DP=2 where the DP group's gather moved T x h (its all-gather over TP in
+    place of the all-reduce: step.tp_collectives_s). Unverified against a measured run.
 
     An EP group over several nodes (Context.ep_node_ranks = m ranks in each node): with uniform
     routing (EP - m)/(EP - 1) of a rank's remote copies leave its node, over the network
@@ -586,9 +620,11 @@ def gathers(ctx: Context) -> bool:
 
 
 def gather_group(ctx: Context) -> int:
-    """The ranks a gathering dispatch gathers over: the DP group, or the EP group in
-    DeepSeek-V4's sequence-parallel mode (`get_ep_group() if is_sequence_parallel`)."""
-    return ctx.tp * ctx.dp if ctx.sp_streams else ctx.dp
+    """The ranks a gathering dispatch gathers over: the DP group, or the EP group where each
+    TP rank dispatches its shard (sequence_parallel: AgRsAll2AllManager `get_ep_group() if
+    is_sequence_parallel else get_dp_group()`; NaiveAll2AllManager `self.world_size if
+    is_sequence_parallel else self.dp_world_size`, 0.11.0-0.34.0)."""
+    return ctx.tp * ctx.dp if sequence_parallel(ctx) else ctx.dp
 
 
 def _gathered(ctx: Context, tokens: float, tokens_text: str) -> AllToAll:
@@ -628,7 +664,7 @@ def _gathered(ctx: Context, tokens: float, tokens_text: str) -> AllToAll:
         {"dp": ctx.dp, "tokens": tokens, "hidden_size": ctx.hidden,
          "bytes_per_activation": act_b,
          # the sequence-parallel term names its layers' gather "gathered_bytes" already
-         ("moe_gathered_bytes" if ctx.sp_streams else "gathered_bytes"): gathered,
+         ("moe_gathered_bytes" if sequence_parallel(ctx) else "gathered_bytes"): gathered,
          **({"broadcasts": group} if naive else {}), **_start_inputs(hop),
          "link_bandwidth_gbps": dev.link.bandwidth_gbps,
          **({} if net is None else {"network_gbps_per_gpu": net.bandwidth_gbps}),

@@ -312,6 +312,11 @@ class Context:
     # residual streams, which the forward's last all-gather carries (collectives.
     # sequence_parallel_s); 0: the mode is off (TP all-reduces)
     sp_streams: int = 0
+    # sequence-parallel MoE of the other models (vllm_versions.sequence_parallel_moe: SP_MOE_CHUNK
+    # or SP_MOE_SCATTER; "" off): each TP rank dispatches its token shard over the EP group
+    # (collectives.sequence_parallel_shard, gather_group) and the MoE layers' TP all-reduces
+    # become all-gathers / reduce-scatters (step.tp_collectives_s)
+    sp_moe: str = ""
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer (plan.redundant_experts)
     # the --all2all-backend vLLM runs (all2all.running_backend: the given one, else the
     # release's default), which sets the MoE dispatch's traffic (collectives.all_to_all_s)

@@ -52,6 +52,7 @@ from planner.serving.speed.collectives import (
     all_to_all_s,
     allreduce_s,
     gather_s,
+    nccl_gather_s,
     pipeline_hops_s,
     sequence_parallel_shard,
 )
@@ -71,6 +72,8 @@ from planner.serving.vllm_versions import (
     DRAFTS_SKIPPED_FROM,
     DSV4_INDEXER_GRAPH_SCORES_FROM,
     DSV4_INDEXER_SKIPS_SHORT_FROM,
+    SP_MOE_CHUNK,
+    SP_MOE_SCATTER,
 )
 
 
@@ -228,10 +231,14 @@ class _Tokens(NamedTuple):
     # collectives either way
     allreduce_s: float
     all_to_all_s: float  # one MoE layer's DP dispatch + combine (collectives.all_to_all_s)
-    # the sequence-parallel forward's last all-gather of its hc_mult streams (0 without it)
+    # the sequence-parallel forward's last all-gather of its hc_mult streams, or of hidden
+    # states and residual after SP_MOE_SCATTER's last MoE layer (0 without it)
     streams_gather_s: float = 0.0
     # the tokens each rank's MoE routers score: `count`, or its sequence-parallel shard
     gated: float = 0.0
+    # sequence-parallel MoE (Context.sp_moe): one NCCL all-gather (or reduce-scatter) over TP
+    # of the TP shards' hidden states (collectives.nccl_gather_s); 0 without it
+    moe_gather_s: float = 0.0
 
 
 def _tokens(ctx: Context, tokens: float) -> _Tokens:
@@ -243,16 +250,24 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
     is_sequence_parallel: no final all-reduce, runner/moe_runner.py), so each rank
     dispatches its shard alone, its router scoring that shard (DeepseekV4MoE.forward runs
     the gate on the rank's tokens); the forward ends with one all-gather of the hc_mult streams
-    (the target before hc_head, the MTP layer before its return)."""
+    (the target before hc_head, the MTP layer before its return). Sequence-parallel MoE
+    (Context.sp_moe) shards the MoE layers' tokens alike (sequence_parallel_chunk or the
+    attention's reduce-scatter): each rank dispatches and routes its shard, and
+    tp_collectives_s replaces the MoE layers' all-reduces by NCCL gathers of the shards."""
     routed_tokens = tokens * ctx.dp
     dev = ctx.device
     touched, busiest = expert_shares(ctx, math.ceil(routed_tokens))
-    if not ctx.sp_streams:
+    if not (ctx.sp_streams or ctx.sp_moe):
         return _Tokens(tokens, routed_tokens, touched, busiest,
                        allreduce_s(ctx, tokens * ctx.hidden * dev.act_b),
                        all_to_all_s(ctx, tokens), gated=tokens)
     shard = sequence_parallel_shard(ctx, tokens)
     gathered = shard * ctx.tp * ctx.hidden * dev.act_b
+    if ctx.sp_moe:  # the all-reduce of the layers tp_collectives_s leaves
+        last = nccl_gather_s(ctx, 2 * gathered) if ctx.sp_moe == SP_MOE_SCATTER else 0.0
+        return _Tokens(tokens, routed_tokens, touched, busiest,
+                       allreduce_s(ctx, tokens * ctx.hidden * dev.act_b),
+                       all_to_all_s(ctx, shard), last, shard, nccl_gather_s(ctx, gathered))
     return _Tokens(tokens, routed_tokens, touched, busiest, gather_s(ctx, gathered),
                    all_to_all_s(ctx, shard), gather_s(ctx, gathered * ctx.sp_streams), shard)
 
@@ -353,7 +368,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
                    + index_flops / dev.index_flops) / ctx.compute_eff
     softmax_s = exps / dev.exp_rate
     compute_s = gemm_s + attention_s + softmax_s
-    comm_s = 2 * stage.layers * step.allreduce_s + step.streams_gather_s
+    comm_s = tp_collectives_s(ctx, stage, step)
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:
         fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
@@ -365,6 +380,29 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
             # the compute's parts, for its term's formula
             "gemm": gemm_s, "attention": attention_s, "attention_flops": attn_flops + wide_flops,
             "index_flops": index_flops, **lora_parts}
+
+
+def tp_collectives_s(ctx: Context, stage: Stage, step: _Tokens) -> float:
+    """The TP collectives of one step of `stage`: two all-reduces a layer (in DeepSeek-V4's
+    sequence-parallel mode an all-gather and a reduce-scatter: _tokens) and the forward's last
+    all-gather where there is one. Sequence-parallel MoE (Context.sp_moe; M the stage's MoE
+    layers, L its layers, AR an all-reduce of the step's tokens, G an all-gather or
+    reduce-scatter of the TP shards: _Tokens.moe_gather_s):
+    - SP_MOE_CHUNK: the MoE block all-gathers its output in place of its all-reduce
+      (qwen3_moe.py Qwen3MoeSparseMoeBlock.forward and the others, 0.11.0-0.34.0:
+      `tensor_model_parallel_all_gather(final_hidden_states, 0)` where `is_sequence_parallel`,
+      else maybe_all_reduce_tensor_model_parallel): (2L - M) x AR + M x G;
+    - SP_MOE_SCATTER (PP = 1): each MoE layer reduce-scatters its attention output (no
+      all-reduce), the next MoE layer all-gathers its input, and the last all-gathers hidden
+      states and residual, 2 x hidden a token (vllm_versions.SP_MOE_ATTENTION_SCATTER_FROM):
+      2 (L - M) x AR + (2M - 1) x G + the last gather (_Tokens.streams_gather_s)."""
+    m = stage.moe_layers
+    if ctx.sp_moe == SP_MOE_CHUNK:
+        return (2 * stage.layers - m) * step.allreduce_s + m * step.moe_gather_s
+    if ctx.sp_moe == SP_MOE_SCATTER and m:
+        return (2 * (stage.layers - m) * step.allreduce_s + (2 * m - 1) * step.moe_gather_s
+                + step.streams_gather_s)
+    return 2 * stage.layers * step.allreduce_s + step.streams_gather_s
 
 
 _NO_LORA = {"lora": 0.0}

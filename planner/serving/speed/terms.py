@@ -33,6 +33,7 @@ from planner.serving.speed.collectives import (
     gather_group,
     gathers,
     measured_allreduce,
+    sequence_parallel,
     sequence_parallel_shard,
 )
 from planner.serving.speed.context import (
@@ -78,6 +79,7 @@ from planner.serving.speed.step import (
     steps_ahead,
 )
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
+from planner.serving.vllm_versions import SP_MOE_SCATTER
 from planner.text import counted, decimal, plural
 
 Inputs = TermInputs
@@ -642,8 +644,9 @@ def _decode_compute_term(ctx: Context, s, parts, tokens: float) -> Term:
                "expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
     if ep:
         experts["busiest_rank_pairs_ratio"] = busiest
-    # DeepSeek-V4's sequence-parallel routers score this GPU's shard alone (step._Tokens.gated)
-    gated = sequence_parallel_shard(ctx, tokens) if ctx.sp_streams and s.router_params else 0
+    # sequence-parallel routers score this GPU's shard alone (step._Tokens.gated)
+    gated = (sequence_parallel_shard(ctx, tokens) if sequence_parallel(ctx) and s.router_params
+             else 0)
     gemm = f"2 x {params} G params x {_avg_of(tokens, 'token')}"
     if gated:
         gemm += (f" - 2 x {s.router_params / 1e9:.3f} G router params x ({_avg(tokens)} - "
@@ -709,10 +712,12 @@ def _collective_sources(ctx: Context, sizes) -> str:
                       f"{ep - m}/{ep} of each rank's expert copies cross the network, "
                       f"{m - 1}/{ep} stay in its node (uniform routing), each direction the "
                       "slower of the two + the network's NCCL start-up")
-    elif ctx.ep_node_ranks:  # the gather over the DP group (collectives.all_to_all_s)
-        ar_source += (f"; {dispatch_label(ctx)} over the {ctx.dp} DP ranks, "
-                      f"{ctx.dp_node_ranks} per node: each direction at the slower of the "
-                      "node's link and the network per GPU + the network's NCCL start-up")
+    elif ctx.ep_node_ranks:  # the gather over the DP (or EP) group (collectives.all_to_all_s)
+        group, here = ((f"{gather_group(ctx)} EP", ctx.ep_node_ranks) if sequence_parallel(ctx)
+                       else (f"{ctx.dp} DP", ctx.dp_node_ranks))
+        ar_source += (f"; {dispatch_label(ctx)} over the {group} ranks, {here} per node: each "
+                      "direction at the slower of the node's link and the network per GPU + "
+                      "the network's NCCL start-up")
     return ar_source
 
 
@@ -743,7 +748,8 @@ def _all_to_all_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs]:
         return "", {}
     how = ("dispatch + combine" if not gathers(ctx) else
            ("broadcasts + all-reduce" if ctx.all2all == NAIVE else "all-gather + reduce-scatter")
-           + f" over the {gather_group(ctx)} " + ("EP ranks" if ctx.sp_streams else "DP ranks"))
+           + f" over the {gather_group(ctx)} "
+           + ("EP ranks" if sequence_parallel(ctx) else "DP ranks"))
     return (f" + {counted(s.moe_layers, 'MoE layer')} x {a2a.seconds * 1e6:,.1f} us "
             f"{dispatch_label(ctx)} ({how}: {a2a.text})",
             {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a.seconds * 1e6,
@@ -774,10 +780,13 @@ def _collectives_term(ctx: Context, s, parts, tokens: float, allreduce_caveat: s
     dispatched = tokens
     if ctx.sp_streams:
         allreduce_formula, message, dispatched = _sequence_parallel_text(ctx, s, tokens)
+    elif ctx.sp_moe:
+        allreduce_formula, message, dispatched = _sequence_parallel_moe_text(
+            ctx, s, tokens, rates.startup_text, rates.bus_text, message)
     a2a_text, a2a_inputs = _all_to_all_text(ctx, s, dispatched)
     allreduce_formula += a2a_text
     # the step's tokens, not the shard a sequence-parallel rank dispatches
-    inputs = {**message, **a2a_inputs} | ({"tokens": tokens} if ctx.sp_streams else {})
+    inputs = {**message, **a2a_inputs} | ({"tokens": tokens} if sequence_parallel(ctx) else {})
     return _term("allreduce", f"{collectives_label(ctx)} per stage step",
                  parts["allreduce"] * 1e3, "ms",
                  f"{allreduce_formula} = {_ms(parts['allreduce'])}",
@@ -810,6 +819,38 @@ def _sequence_parallel_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs
               "shard_tokens": shard, "gathered_bytes": gathered, "streams": ctx.sp_streams,
               "streams_gather_bytes": streams, "hidden_size": ctx.hidden,
               "bytes_per_activation": dev.act_b, **layer.inputs}
+    return text, inputs, shard
+
+
+def _sequence_parallel_moe_text(ctx: Context, s, tokens: float, ar_startup: str, ar_bus: str,
+                                message: Inputs) -> tuple[str, Inputs, int]:
+    """Sequence-parallel MoE's TP collectives on stage `s` (step.tp_collectives_s: the
+    layers' all-reduces of the step's tokens, whose start-up and bus texts are given, less
+    those the MoE layers replace by NCCL all-gathers / reduce-scatters of the TP shards,
+    collectives.nccl_gather_s), their inputs added to the all-reduce's `message`, and the
+    tokens one rank dispatches (its shard)."""
+    dev, tp, m = ctx.device, ctx.tp, s.moe_layers
+    shard = sequence_parallel_shard(ctx, tokens)
+    gathered = shard * tp * ctx.hidden * dev.act_b
+    msg = message["message_bytes"]
+    gather = explained_rates(dev.link, tp, gathered, ctx.c.link_efficiency, world_sizes=(),
+                             cross=ctx.cross, halves=1)
+    allreduce = f"[{ar_startup} + ({tp} - 1)/{tp} x 2 x {msg:,.0f} B / {ar_bus}]"
+
+    def nccl(nbytes: int) -> str:
+        return f"[{gather.startup_text} + ({tp} - 1)/{tp} x {nbytes:,} B / {gather.bus_text}]"
+    head = f"sequence-parallel MoE ({shard:,} of {_avg_of(tokens, 'token')} a rank): "
+    inputs = message | {"shard_tokens": shard, "gathered_bytes": gathered,
+                        "gather_startup_us": gather.inputs["startup_us"]}
+    if ctx.sp_moe == SP_MOE_SCATTER:
+        text = (f"{head}2 x {counted(s.layers - m, 'layer')} without MoE x {allreduce} + "
+                f"(2 x {counted(m, 'MoE layer')} - 1) x {nccl(gathered)} (NCCL: each MoE "
+                "layer's reduce-scatter after attention, all-gather before the next) + "
+                f"{nccl(2 * gathered)} (the last all-gather of hidden states and residual)")
+        return text, inputs | {"last_gather_bytes": 2 * gathered}, shard
+    text = (f"{head}(2 x {counted(s.layers, 'layer')} - {m} MoE) x {allreduce} + {m} x "
+            f"{nccl(gathered)} (NCCL all-gather of each MoE layer's output in place of its "
+            "all-reduce)")
     return text, inputs, shard
 
 

@@ -47,19 +47,27 @@ def test_default_backend_per_release() -> None:
     assert running_backend("deepep_high_throughput", (0, 34, 0)) == "deepep_high_throughput"
 
 
-def test_agrs_on_4x_rtx_4090_gathers_the_other_dp_ranks_tokens() -> None:
-    # vLLM 0.34.0's default, allgather_reducescatter (AgRsAll2AllManager): all_gatherv over
-    # the DP group of 2, reduce_scatterv back: each rank gets the other rank's 1,024 tokens x
-    # 2,048 x 2 B = 4,194,304 B (4,096 B a token a MoE layer) each way:
+def test_agrs_on_4x_rtx_4090_gathers_the_ep_groups_shards() -> None:
+    # vLLM 0.34.0's default, allgather_reducescatter (AgRsAll2AllManager), at TP=2 x DP=2 + EP
+    # runs Qwen3-MoE sequence-parallel (config/parallel.py use_sequence_parallel_moe): each TP
+    # rank dispatches its shard of ceil(1,024 / 2) = 512 tokens, all_gatherv over the EP group
+    # of 4 (`get_ep_group() if is_sequence_parallel`), reduce_scatterv back: the other 3
+    # ranks' 512 x 2,048 x 2 B = 6,291,456 B each way:
+    # 2 x (9 us + 6,291,456 / 5.07323e9 s = 1,240.13 us) = 2,498.25 us a MoE layer
+    a2a = _a2a("0.34.0", tokens=512)
+    assert a2a.inputs["moe_gathered_bytes"] == 3 * 512 * 2_048 * 2 == 6_291_456
+    assert a2a.seconds * 1e6 == pytest.approx(2 * (9 + 1_240.13), rel=1e-5)
+    assert "allgather_reducescatter (vLLM 0.34.0 AgRsAll2AllManager" in a2a.text
+    # without EP the same backend gathers the DP group of 2 (get_dp_group()): the other
+    # rank's 1,024 tokens x 2,048 x 2 B = 4,194,304 B (4,096 B a token a MoE layer) each way:
     # 2 x (9 us + 4,194,304 / 5.07323e9 s = 826.75 us) = 1,671.5 us a MoE layer, x 48 =
     # 80.23 ms a 2,048-token prefill step (r10's hand estimate: about 80 ms)
-    a2a = _a2a("0.34.0")
-    assert a2a.inputs["gathered_bytes"] == 1_024 * 2_048 * 2 == 4_194_304
+    dp_group = _a2a("0.34.0", ep=False)
+    assert dp_group.inputs["gathered_bytes"] == 1_024 * 2_048 * 2 == 4_194_304
     one_way_s = 4_194_304 / RATE
     assert one_way_s == pytest.approx(826.75e-6, rel=1e-4)
-    assert a2a.seconds == pytest.approx(2 * (START_S + one_way_s))
-    assert 48 * a2a.seconds * 1e3 == pytest.approx(80.23, rel=1e-3)
-    assert "allgather_reducescatter (vLLM 0.34.0 AgRsAll2AllManager" in a2a.text
+    assert dp_group.seconds == pytest.approx(2 * (START_S + one_way_s))
+    assert 48 * dp_group.seconds * 1e3 == pytest.approx(80.23, rel=1e-3)
     # costed as k routed copies (the old term): 1,024 x 8 x 4,096 B x 3/4 = 25,165,824 B each
     # way, 2 x (9 us + 4.9605 ms) x 48 = 477.07 ms: the 477 ms r10 found in a 630 ms prefill
     ll = _a2a("0.34.0", "deepep_low_latency")
@@ -79,8 +87,9 @@ def test_naive_on_vllm_0_10_2_broadcasts_then_all_reduces() -> None:
     assert naive.seconds * 1e6 == pytest.approx(3_334.0, rel=1e-4)
     assert naive.inputs["broadcasts"] == 2
     assert "naive (vLLM 0.10.2 NaiveAll2AllManager)" in naive.text
-    # 0.11.0 switches the default to allgather_reducescatter: half of it
-    assert _a2a("0.11.0").seconds * 1e6 == pytest.approx(1_671.5, rel=1e-4)
+    # 0.11.0 switches the default to allgather_reducescatter, and with it to sequence-parallel
+    # MoE: each rank's 512-token shard over the EP group of 4, 2,498.25 us (above)
+    assert _a2a("0.11.0", tokens=512).seconds * 1e6 == pytest.approx(2_498.25, rel=1e-5)
 
 
 def test_without_ep_the_backends_manager_runs_naive_on_0_10_2() -> None:

@@ -269,7 +269,8 @@ COUNTS = {"tp", "dp", "layers", "tokens", "hops", "peers", "chunks", "steps", "r
           "network_hops", "dense_params", "expert_params", "expert_params_per_token",
           "padding_rows", "sliding_layers", "sliding_window_tokens", "ep_size",
           "ep_ranks_per_node", "fa3_max_head_dim", "busiest_rank_experts",
-          "busiest_rank_experts_touched", "moe_tp_size", "redundant_experts"}
+          "busiest_rank_experts_touched", "moe_tp_size", "redundant_experts",
+          "router_params", "router_tokens", "shard_tokens"}
 RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency",
           "fitted_compute_efficiency", "link_efficiency", "expert_bandwidth_factor",
           "expert_compute_factor", "clock_factor", "calibration_gemm_ratio", "queue_share",
