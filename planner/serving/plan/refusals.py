@@ -199,7 +199,8 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(ssm_dtype_errors(spec, s.mamba_ssm_cache_dtype, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
-            + tuple(mixed_rope_errors(spec, rules.version, rope_overridden(s.hf_overrides)))
+            + tuple(mixed_rope_errors(spec, rules.version, rope_overridden(s.hf_overrides),
+                                      transformers_backend(spec, cli.transformers_architectures)))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version)))
 

@@ -9,7 +9,13 @@ Each rule's NOTE names the vLLM and transformers sources read."""
 
 from planner.model.config.length import PER_LAYER_ROPE_TYPES
 from planner.model.config.mamba import PLANNED_SSM_DTYPES
-from planner.model.spec import AttentionMixer, LinearAttentionMixer, MambaMixer, ModelSpec
+from planner.model.spec import (
+    AttentionMixer,
+    LinearAttentionMixer,
+    MambaMixer,
+    ModelSpec,
+    WindowInputs,
+)
 from planner.serving.layout import first_moe
 from planner.serving.tie import served_tie
 from planner.serving.vllm_versions import (
@@ -274,13 +280,48 @@ def _reads_layer_blocks(text_model_type: str, version: Version) -> bool:
     return not text_model_type.startswith("olmo3") or version >= OLMO3_MODEL_FROM
 
 
-def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
+def _unhashable_layers(spec: ModelSpec, w: WindowInputs, version: Version
+                       ) -> tuple[tuple[str, ...], str]:
+    """The layer types of a per-layer class (_reads_layer_blocks) whose layers vLLM `version`
+    hands get_rope a block holding a block per layer type, and why; ((), "") where none.
+
+    NOTE: the class picks the layer type's block where the object has one, else: gemma3.py a
+    default block for a sliding layer and the object whole for a global one (0.12.0 wheel),
+    gemma3n.py the object copied whole (0.12.0), olmo3.py `rope_parameters.get(attn_type,
+    rope_parameters)` (0.26.0), gemma4.py `dict(config.rope_parameters.copy())` (0.34.0).
+    Under transformers 4 (before TRANSFORMERS_5_ALLOWED_FROM) patch_rope_parameters makes
+    rope_parameters the rope_scaling object as written (transformers_utils/config.py, 0.12.0).
+    Under transformers 5 Gemma3TextConfig, Gemma3nTextConfig and Olmo3Config
+    convert_rope_params_to_dict merge a rope_scaling object into the full_attention block
+    (`self.rope_parameters["full_attention"].update(rope_scaling)`: Gemma 3 in 5.5.3 and 5.25.0,
+    OLMo 3 and Gemma 3n in 5.25.0) and fill a missing layer type's block of a rope_parameters
+    one with the default; Gemma4TextConfig converts nothing (5.25.0)."""
+    kind = w.text_model_type
+    types = sorted({f"{layer.mixer.kind}_attention" for layer in spec.layers
+                    if isinstance(layer.mixer, AttentionMixer)})
+    if version >= TRANSFORMERS_5_ALLOWED_FROM and kind.startswith(("gemma3", "olmo3")):
+        if w.ropes_parameters_only or "full_attention" not in types:
+            return (), ""
+        return ("full_attention",), ("transformers 5's config class merges a rope_scaling "
+                                     "object into the full_attention block")
+    own = set(w.ropes_mixed)
+    if kind.startswith("gemma3") and not kind.startswith("gemma3n"):
+        own.add("sliding_attention")  # gemma3.py's default block with rope_local_base_freq
+    missing = tuple(t for t in types if t not in own)
+    why = "the object has no block of their layer type, so the class hands them it whole"
+    return missing, why if missing else ""
+
+
+def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool,
+                      transformers_backend: bool) -> list[str]:
     """vLLM's failure on a rope object that mixes a flat block with per-layer-type blocks
     (WindowInputs.ropes_mixed), where vLLM `version` reads it: a rope_scaling one in every
     release, a rope_parameters one from ROPE_PARAMETERS_WINDOW_FROM (before it transformers 4
     and vLLM read no rope_parameters: the config's top-level rope_theta is the rope, as
-    planned). [] where the release's class reads the layer types' blocks (_reads_layer_blocks)
-    and elsewhere. `overridden`: --hf-overrides sets a
+    planned). Where the release's class reads the layer types' blocks (_reads_layer_blocks),
+    only on the layers handed a block that holds the others (_unhashable_layers). [] on the
+    Transformers backend (`transformers_backend`: HF's own rotary embedding, no get_rope) and
+    elsewhere. `overridden`: --hf-overrides sets a
     rope block (hf_overrides.rope_overridden), so the object is config.json's with it applied,
     not config.json's own.
 
@@ -299,18 +340,26 @@ def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool) -> li
     types the config declares (nested_rope_parameter_keys) and leaves the flat keys be
     (modeling_rope_utils.py of each)."""
     w = spec.window
-    if w is None or not w.ropes_mixed or _reads_layer_blocks(w.text_model_type, version):
+    if w is None or not w.ropes_mixed or transformers_backend:
         return []
     if w.ropes_parameters_only and version < ROPE_PARAMETERS_WINDOW_FROM:
         return []
     key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
     whose = "the" if overridden else "config.json's"
     applied = " with --hf-overrides applied" if overridden else ""
-    return [f"TypeError: unhashable type: 'dict' ({whose} {key}{applied} mixes a flat rope block "
-            f"with blocks per layer type ({', '.join(w.ropes_mixed)}): vLLM "
-            f"{version_label(version)} reads it as one flat block and hands it whole to "
-            "get_rope, whose cache key hashes each value, as it builds the rotary embedding). "
-            "Give one flat block, or one block per layer type with nothing beside them."]
+    opening = (f"TypeError: unhashable type: 'dict' ({whose} {key}{applied} mixes a flat rope "
+               f"block with blocks per layer type ({', '.join(w.ropes_mixed)}): vLLM "
+               f"{version_label(version)} ")
+    advice = "Give one flat block, or one block per layer type with nothing beside them."
+    if not _reads_layer_blocks(w.text_model_type, version):
+        return [f"{opening}reads it as one flat block and hands it whole to get_rope, whose "
+                f"cache key hashes each value, as it builds the rotary embedding). {advice}"]
+    types, why = _unhashable_layers(spec, w, version)
+    if not types:
+        return []
+    return [f"{opening}hands its {', '.join(types)} layers a rope block holding blocks per "
+            f"layer type ({why}), and get_rope's cache key hashes each value, as it builds the "
+            f"rotary embedding). {advice}"]
 
 
 def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,

@@ -131,22 +131,87 @@ def test_rope_overridden_is_a_rope_block_the_flag_sets(overrides, overridden):
     assert rope_overridden(overrides) is overridden
 
 
-@pytest.mark.parametrize(("config", "release", "refused"), [
+def _layer_refusal(key: str, release: str, types: str, mixed: str, why: str) -> str:
+    return (f"TypeError: unhashable type: 'dict' (config.json's {key} mixes a flat rope block "
+            f"with blocks per layer type ({mixed}): vLLM {release} hands its {types} layers "
+            f"a rope block holding blocks per layer type ({why}), and get_rope's cache key "
+            "hashes each value, as it builds the rotary embedding). Give one flat block, or "
+            "one block per layer type with nothing beside them.")
+
+
+MERGED = ("transformers 5's config class merges a rope_scaling object into the full_attention "
+          "block")
+WHOLE = "the object has no block of their layer type, so the class hands them it whole"
+
+
+def _gemma3(key: str, **blocks: dict) -> dict:
+    """Gemma-3-12B (text_config rope_scaling: linear x 8, flat) with `blocks` beside the flat
+    keys, under `key`."""
+    base = copy.deepcopy(catalog_entry("google/gemma-3-12b-it").config)
+    flat = base["text_config"].pop("rope_scaling")
+    base["text_config"][key] = {**flat, **blocks}
+    return base
+
+
+DEFAULT = {"rope_type": "default"}
+
+
+@pytest.mark.parametrize(("config", "release", "refusal"), [
     # Gemma 3 reads its layer type's block from the 0.12.0 wheel (gemma3.py `if layer_type in
-    # config.rope_parameters`); the 0.11.2 wheel gives a global layer config.rope_scaling whole
-    # (`self.rope_scaling = config.rope_scaling`), which get_rope hashes: stopped
-    ("gemma3", "0.11.2", True), ("gemma3", "0.12.0", False), ("gemma3", "0.34.0", False),
+    # config.rope_parameters`, else the object whole on a global layer, a default block with
+    # rope_local_base_freq on a sliding one); the 0.11.2 wheel gives a global layer
+    # config.rope_scaling whole (`self.rope_scaling = config.rope_scaling`): stopped.
+    # Under transformers 4 (0.12.0-0.19.0) patch_rope_parameters makes rope_parameters the
+    # rope_scaling object as written: the global layers take its full_attention block.
+    (_gemma3("rope_scaling", full_attention=DEFAULT), "0.11.2", "flat"),
+    (_gemma3("rope_scaling", full_attention=DEFAULT), "0.12.0", None),
+    (_gemma3("rope_scaling", full_attention=DEFAULT), "0.19.0", None),
+    # no full_attention block: the global layers get the object whole under transformers 4
+    (_gemma3("rope_scaling", sliding_attention=DEFAULT), "0.12.0",
+     ("full_attention", "sliding_attention", WHOLE)),
+    # transformers 5 (planned from 0.19.1): Gemma3TextConfig.convert_rope_params_to_dict
+    # `self.rope_parameters["full_attention"].update(rope_scaling)` (5.5.3 and 5.25.0), so the
+    # global layers' block holds the object's own full_attention dict: stopped
+    (_gemma3("rope_scaling", full_attention=DEFAULT), "0.19.1",
+     ("full_attention", "full_attention", MERGED)),
+    (_gemma3("rope_scaling", full_attention=DEFAULT), "0.34.0",
+     ("full_attention", "full_attention", MERGED)),
+    # a rope_parameters object is kept as given, a missing layer type's block filled with the
+    # default (`if self.rope_parameters.get("sliding_attention") is None`): each layer gets a
+    # block of plain values
+    (_gemma3("rope_parameters", full_attention=DEFAULT), "0.34.0", None),
     # OLMo 3 on olmo2.py (registry, 0.11.0-0.25.0): its full-attention layers get
-    # config.rope_scaling whole (0.11.2 wheel); olmo3.py's own class from 0.26.0 takes
-    # rope_parameters.get(attn_type, rope_parameters)
-    ("olmo3", "0.11.2", True), ("olmo3", "0.26.0", False),
+    # config.rope_scaling whole (0.11.2 wheel): stopped. olmo3.py's own class (0.26.0-0.28.0)
+    # takes rope_parameters.get(attn_type, rope_parameters) under transformers 5 only, whose
+    # Olmo3Config (5.25.0) merges a rope_scaling object into the full_attention block as
+    # Gemma 3's does: stopped; a rope_parameters one keeps its blocks and gets the missing
+    # sliding one. From 0.29.0 the Transformers backend builds it (HF's rotary, no get_rope)
+    ({**OLMO3, "rope_scaling": MIXED}, "0.11.2", "flat"),
+    ({**OLMO3, "rope_scaling": MIXED}, "0.26.0", ("full_attention", "full_attention", MERGED)),
+    ({**OLMO3, "rope_parameters": MIXED}, "0.26.0", None),
+    ({**OLMO3, "rope_scaling": MIXED}, "0.29.0", None),
 ])
-def test_a_per_layer_class_reads_a_mixed_block_flat_before_its_release(config, release, refused):
-    if config == "gemma3":  # Gemma-3-12B's text_config rope_scaling: linear x 8, flat
-        base = copy.deepcopy(catalog_entry("google/gemma-3-12b-it").config)
-        base["text_config"]["rope_scaling"]["full_attention"] = {"rope_type": "default"}
-    else:
-        base = {**OLMO3, "rope_scaling": MIXED}
-    assert parse_model_config(base).window.ropes_mixed == ("full_attention",)
-    assert _unhashable(_plan(base, release)) == (
-        [_refusal("rope_scaling").format(release)] if refused else [])
+def test_a_per_layer_class_reads_a_mixed_block_per_release(config, release, refusal):
+    spec = parse_model_config(config)
+    assert spec.window.ropes_mixed
+    key = "rope_parameters" if config.get("text_config", config).get("rope_parameters") \
+        else "rope_scaling"
+    mixed = ", ".join(spec.window.ropes_mixed)
+    expected = ([] if refusal is None else [_refusal(key).format(release)] if refusal == "flat"
+                else [_layer_refusal(key, release, refusal[0], mixed, refusal[2])])
+    assert _unhashable(_plan(config, release)) == expected
+
+
+def test_gemma_4_without_a_block_for_a_layer_type_is_refused():
+    # gemma4.py (0.34.0): a layer type absent from the object gets `dict(config.rope_parameters
+    # .copy())`, the object whole, holding the other type's block: gemma-4-26B-A4B with its
+    # sliding_attention block taken out and flat keys beside its full_attention one stops on
+    # its 25 sliding layers; transformers 5.25.0's Gemma4TextConfig converts nothing
+    # (convert_rope_params_to_dict returns the kwargs), so no default block is filled in
+    config = copy.deepcopy(catalog_entry("google/gemma-4-26B-A4B").config)
+    rope = config["text_config"]["rope_parameters"]
+    del rope["sliding_attention"]
+    rope.update(rope_type="default", rope_theta=10000.0)
+    assert parse_model_config(config).window.ropes_mixed == ("full_attention",)
+    assert _unhashable(_plan(config, "0.34.0")) == [_layer_refusal(
+        "rope_parameters", "0.34.0", "sliding_attention", "full_attention", WHOLE)]
