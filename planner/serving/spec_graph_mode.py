@@ -13,7 +13,9 @@ from planner.serving.startup.attention_backend import (
     dense_mla_backends,
     flashinfer_head_sizes,
     flashinfer_takes,
+    gemma4_flashinfer_sm90,
     gemma4_forced_triton,
+    gemma4_mixed_heads,
 )
 from planner.serving.vllm_versions import (
     FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM,
@@ -46,9 +48,10 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     model's indexer before 0.17 (vllm_versions.SPEC_SINGLE_TOKEN_STATE_UNTIL), FlashInfer's
     layers without TRT-LLM attention (_flashinfer_single_token: 10.0 in 0.11.0, 10.x but 10.0
     in 0.11.1-0.12, below compute capability 9.0 in 0.11.1-0.32, an fp8_e5m2 cache on 9.0 in
-    0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27, and from 0.30 on those two a layer of a
-    head size XQA decode does not replay in uniform batches: 512; an nvfp4 cache on 9.0 from
-    0.32, on 8.x in 0.32),
+    0.22-0.29 (a Gemma 4's from 0.28 only, text-only, and its fp8 / fp8_e4m3 too in
+    0.28-0.29), an fp8 cache on 12.x in 0.11.1-0.27, and from 0.30 on those two a layer of a
+    head size XQA decode does not replay in uniform batches: 512 (Gemma 4's fp8 / fp8_e4m3 in
+    0.30 alone); an nvfp4 cache on 9.0 from 0.32, on 8.x in 0.32),
     dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
     no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
     Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
@@ -133,7 +136,9 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     below 9.0 (vllm_versions.FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN) FLASH_ATTN needs 8.0 and
     FlashAttention 2 takes no fp8 cache, and FlashInfer takes 7.5 before 0.24
     (FLASHINFER_SM75_LAST); on 9.0 FlashAttention 3 takes no fp8_e5m2 cache from 0.22
-    (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN); on 12.x FlashAttention 2 takes no fp8 cache
+    (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN), nor the FlashAttention 4 Gemma4Config runs a
+    Gemma 4 on fp8 / fp8_e4m3 in 0.24-0.30, FlashInfer taking them from 0.28, TRITON_ATTN
+    before (attention_backend.gemma4_flashinfer_sm90); on 12.x FlashAttention 2 takes no fp8 cache
     (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). From 0.30 FlashInfer's XQA decode replays uniform
     batches on 9.0 and 12.x for the head sizes _xqa_head passes, so there a layer of another
     (512) alone lowers (FLASHINFER_XQA_HEAD_SIZES_FROM). From 0.32 FlashInfer alone serves an
@@ -155,7 +160,10 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
         return cc_int == 100 and any(
             isinstance(layer.mixer, AttentionMixer)
             and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
-    sm90_e5m2, sm12x_fp8 = cc_int == 90 and kv == "fp8_e5m2", cc[0] == 12 and (fp8 or fa2_nvfp4)
+    routed = gemma4_mixed_heads(spec) and minor >= 24  # Gemma4Config picks its backends
+    sm90_e5m2 = cc_int == 90 and (gemma4_flashinfer_sm90(spec, version, cc_int, kv) if routed
+                                  else kv == "fp8_e5m2")
+    sm12x_fp8 = cc[0] == 12 and (fp8 or fa2_nvfp4)
     spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
               cc_int == 75 and minor <= FLASHINFER_SM75_LAST
               or 80 <= cc_int < 90 and (fp8 or fa2_nvfp4)),

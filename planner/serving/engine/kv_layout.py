@@ -65,9 +65,10 @@ def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, 
 
 FA4_FP8_HD512_BLOCK = 64
 """NOTE: vLLM v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size (0.31.0
-wheel on, absent from 0.30.0): on Hopper (SM90) with an fp8 KV cache, layers of head size
-512 run FlashAttention 4's FP8-dequant kernel, whose "64-token TMA tile/page" makes 64 their
-block size (Gemma-4's global layers)."""
+wheel on, absent from 0.30.0): on Hopper (SM90) with an fp8 / fp8_e4m3 KV cache
+(`cache_dtype in ("fp8", "fp8_e4m3")`: not fp8_e5m2, which FlashInfer serves), layers of head
+size 512 run FlashAttention 4's FP8-dequant kernel, whose "64-token TMA tile/page" makes 64
+their block size (Gemma-4's global layers; plan.derive sets fa4_fp8_hd512 for those dtypes)."""
 
 
 def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: bool) -> int:

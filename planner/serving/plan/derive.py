@@ -117,7 +117,7 @@ from planner.serving.weights import (
     rope_cache_reach,
     transformers_backend,
 )
-from planner.units import TORCH_DTYPE_BYTES
+from planner.units import TORCH_DTYPE_BYTES, VLLM_KV_DTYPE
 
 
 def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> quant.QuantScheme:
@@ -281,7 +281,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         mla_piecewise=mla_piecewise,
         flex_piecewise=flex_piecewise,
         spec_piecewise=None if mla_piecewise or flex_piecewise else spec_piecewise,
-        fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
+        fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9
+        and VLLM_KV_DTYPE[selector_kv] in ("fp8", "fp8_e4m3"),
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
         runner=runner,

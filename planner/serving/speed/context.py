@@ -27,6 +27,7 @@ from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
 from planner.serving.all2all import AGRS
 from planner.serving.engine import (
     StateRules,
+    checkpoint_fp8_kv,
     on_triton_mla,
     served_dtype,
     served_kv_elem_bytes,
@@ -59,7 +60,7 @@ from planner.serving.speed.kernels import (
 from planner.serving.speed.lora_cost import LoraStage, PrefillLora
 from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import VllmRules, float16_refused, vllm_rules
-from planner.units import TORCH_DTYPE_BYTES
+from planner.units import TORCH_DTYPE_BYTES, VLLM_KV_DTYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,13 +202,15 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
                                 s.vllm_version, dense_fmt) if formats else (peak, peak))
     attn = gpu.dense_tflops(dense_fmt) or peak
     piecewise = piecewise_decode(request)
+    selector_kv = "fp8" if checkpoint_fp8_kv(spec, s, rules) else VLLM_KV_DTYPE[s.kv_cache_dtype]
     return Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme, act_b=TORCH_DTYPE_BYTES[dtype],
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         family=family, dense_fmt=dense_fmt, peak_flops=peak * 1e12,
         dense_flops=dense * 1e12,
         lm_head_flops=head * 1e12, attn_flops=attn * 1e12,
-        wide_attn_flops=attn * wide_head_attention_share(gpu, s.vllm_version) * 1e12,
+        wide_attn_flops=attn * wide_head_attention_share(gpu, s.vllm_version,
+                                                         selector_kv) * 1e12,
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
         exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
         bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,

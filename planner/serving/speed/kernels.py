@@ -21,6 +21,7 @@ from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
 from planner.serving.mxfp4 import mxfp4_backend_picks, mxfp4_moe_kernel_of
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
+from planner.serving.startup.attention_backend import sm90_fa4_takes_kv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -410,12 +411,17 @@ rate is the dense BF16 peak x its compute efficiency (692.6 TFLOP/s on a GH200 a
 686 measured there), so the wide layers' attention runs at that x 0.465."""
 
 
-def wide_head_attention_share(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> float:
+def wide_head_attention_share(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
+                              kv_cache_dtype: str = "auto") -> float:
     """The share of the attention rate at which layers with heads wider than FA3_MAX_HEAD_DIM
-    run under vLLM `vllm_version` on this GPU: WIDE_HEAD_FA4_SM90_SHARE on Hopper (compute
-    capability 9.x) from WIDE_HEAD_FA4_FROM (FlashAttention 4's SM90 kernel), else 1 (no
-    published rate for TRITON_ATTN before 0.24 or for the other GPUs' backends)."""
+    run under vLLM `vllm_version` on this GPU with a KV cache of `kv_cache_dtype` (vLLM's name,
+    the one the selector sees): WIDE_HEAD_FA4_SM90_SHARE on Hopper (compute capability 9.x)
+    from WIDE_HEAD_FA4_FROM (FlashAttention 4's SM90 kernel) where FLASH_ATTN takes the cache
+    with FA4 (attention_backend.sm90_fa4_takes_kv: not fp8_e5m2, fp8 / fp8_e4m3 only from 0.31;
+    FlashInfer or TRITON_ATTN serves the others), else 1 (no published rate for TRITON_ATTN,
+    FlashInfer or the other GPUs' backends)."""
+    version = vllm_rules(vllm_version).version
     if gpu.vendor == "nvidia" and gpu.compute_capability.startswith("9.") \
-            and vllm_rules(vllm_version).version[:2] >= WIDE_HEAD_FA4_FROM:
+            and version[:2] >= WIDE_HEAD_FA4_FROM and sm90_fa4_takes_kv(kv_cache_dtype, version):
         return WIDE_HEAD_FA4_SM90_SHARE
     return 1.0

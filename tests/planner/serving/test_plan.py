@@ -368,6 +368,22 @@ def test_gemma4_pages_unified_by_larger_blocks():
     assert p33.max_concurrency == pytest.approx(p33.num_gpu_blocks / 5_541, rel=1e-9)
 
 
+def test_gemma4_fp8_e5m2_keeps_16_token_blocks_on_hopper():
+    # _get_sm90_fa4_fp8_kv_block_size (0.31.0-0.34.0 flash_attn.py) asks 64-token blocks only
+    # for cache_dtype in ("fp8", "fp8_e4m3"), on FLASH_ATTN; an fp8_e5m2 cache (1 B too, 450,560
+    # B a token) runs on FlashInfer (fa_utils.py flash_attn_supports_kv_cache_dtype refuses
+    # it), so 0.33.0 pages as 0.30.0 did in the test above: block 16, 11,077 blocks a
+    # 262,144-token request of 10 x 131,072 B (it took the 64-token rule before)
+    spec = catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                         engine=EngineSettings(vllm_version="0.33.0", max_model_len=262144,
+                                               max_num_batched_tokens=4096,
+                                               kv_cache_dtype="fp8_e5m2")))
+    assert p.kv_bytes_per_token_per_gpu == 450_560
+    assert (p.block_size, p.num_gpu_blocks) == (16, p.kv_cache_bytes_per_gpu // 1_310_720)
+    assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / 11_077, rel=1e-9)
+
+
 def _qwen35(version: str, prefix_caching: bool | None = None):
     # Qwen/Qwen3.5-27B (../shared/model-configs): 64 layers, full attention every 4th (16),
     # 48 Gated DeltaNet layers (16 key / 48 value heads of 128, conv kernel 4),

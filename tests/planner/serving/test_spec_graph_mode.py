@@ -149,6 +149,12 @@ def test_flashinfer_on_sm90_and_sm12x(cc, kv, version, backend):
     ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.34.0", "FlashInferBackend"),
     # 0.29.0 returns UNIFORM_SINGLE_TOKEN_DECODE on 9.0 whatever the head (span until 0.30)
     ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.29.0", "FlashInferBackend"),
+    # 0.24.0-0.27.1: use_mm_prefix on every Gemma 4 layer whatever the limits (is_mm_prefix_lm
+    # takes no supports_multimodal before 0.28.0); FlashInfer supports no mm prefix, so
+    # TRITON_ATTN (ALWAYS) serves the fp8_e5m2 cache: full graphs kept
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.24.0", None),
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.27.0", None),
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.28.0", "FlashInferBackend"),
     # inside the range: Llama-3.1-8B head 4,096 / 32 = 128 (128 % 16 == 0), Gemma-3-4B head
     # 256 (the top of it): UNIFORM_BATCH, full graphs kept
     ("meta-llama/Llama-3.1-8B-Instruct", "9.0", "fp8_e5m2", "0.30.0", None),
@@ -163,6 +169,41 @@ def test_flashinfer_on_sm90_and_sm12x(cc, kv, version, backend):
 ])
 def test_flashinfer_xqa_head_sizes_from_0_30(repo, cc, kv, version, backend):
     assert _backend(repo, cc, version, 3, kv=kv) == backend
+
+
+@pytest.mark.parametrize("repo", ["google/gemma-4-26B-A4B", "nvidia/Gemma-4-31B-IT-NVFP4"])
+@pytest.mark.parametrize("kv", ["fp8", "fp8_e4m3"])
+@pytest.mark.parametrize(("version", "backend"), [
+    # Gemma4Config sets flash_attn_version = 4 for every layer on 9.x in the 0.24.0-0.30.0
+    # wheels (heads of 256 and 512), and fa_utils.py flash_attn_supports_kv_cache_dtype takes
+    # an fp8 cache on the 9.x family under fa_version 3 only (0.29.0, 0.30.0; 0.24.0-0.26.0
+    # FlashAttentionBackend.supports_kv_cache_dtype the same): FLASH_ATTN refuses every layer and
+    # FlashInfer serves them (attention_backend.gemma4_flashinfer_sm90). Its
+    # get_cudagraph_support is UNIFORM_SINGLE_TOKEN_DECODE on 9.0 outright in 0.25.0-0.29.0
+    # and, from 0.30.0, for the 512-wide layers (_is_xqa_head_dim_supported: 512 > 256):
+    # piecewise graphs only with a draft, for a text-only Gemma 4 from 0.28.0
+    # (attention_backend.GEMMA4_TEXT_ONLY_PREFIX_FROM); 0.24.0-0.27.1 set use_mm_prefix
+    # whatever the limits (use_bidirectional_attention "vision"), FlashInfer takes no mm prefix
+    # and TRITON_ATTN (ALWAYS) serves the layers: full graphs kept
+    ("0.24.0", None),
+    ("0.27.0", None),
+    ("0.28.0", "FlashInferBackend"),
+    ("0.29.0", "FlashInferBackend"),
+    ("0.30.0", "FlashInferBackend"),
+    # 0.31.0 on: per-layer FA3 (256) / FA4 (512), both taking fp8 / fp8_e4m3
+    # (sm90_fp8_kv_supported: fa_version == 3, or 4 at head_size 512): FLASH_ATTN, full graphs
+    ("0.31.0", None),
+    ("0.33.0", None),
+    ("0.34.0", None),
+    # 0.23.0: Gemma4Config forces TRITON_ATTN (the wider head over 256), which keeps them
+    ("0.23.0", None),
+])
+def test_gemma4_fp8_on_hopper_runs_flashinfer_until_0_31(repo, kv, version, backend):
+    assert _backend(repo, "9.0", version, 3, kv=kv) == backend
+    # B200 (FLASHINFER with TRT-LLM attention: UNIFORM_BATCH), RTX 5090 and A100 (TRITON_ATTN
+    # forced: no FA4 off 9.x-11.x) keep full graphs
+    for cc in ("10.0", "12.0", "8.0"):
+        assert _backend(repo, cc, version, 3, kv=kv) is None
 
 
 @pytest.mark.parametrize(("cc", "version", "backend"), [

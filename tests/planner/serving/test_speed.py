@@ -1311,12 +1311,12 @@ def test_a_tied_lm_head_is_read_every_decode_step_like_an_untied_one() -> None:
     assert decode_weights_ms(tied) == pytest.approx(decode_weights_ms(untied), rel=1e-12)
 
 
-def _gemma4_26b_prefill(gpu: str, version: str):
+def _gemma4_26b_prefill(gpu: str, version: str, kv: str = "auto"):
     """google/gemma-4-26B-A4B, one 8,192-token prompt in one 8,192-token chunk, on one GPU."""
     request = PlanRequest(model=_spec("google/gemma-4-26B-A4B"), cluster=preset_cluster(gpu, 1),
                           layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=16384, max_num_batched_tokens=8192,
-                                                vllm_version=version))
+                                                vllm_version=version, kv_cache_dtype=kv))
     return estimate_speed(request, ServingLoad(input_len=8192, output_len=16))
 
 
@@ -1350,6 +1350,27 @@ def test_heads_wider_than_fa3s_run_at_flashattention_4s_sm90_rate_from_vllm_0_24
     for gpu in ("a100-80gb", "b200"):
         assert _gemma4_26b_prefill(gpu, "0.28.0").prefill_ms == pytest.approx(
             _gemma4_26b_prefill(gpu, "0.23.0").prefill_ms, rel=1e-12)
+
+
+@pytest.mark.parametrize(("kv", "version", "fa4"), [
+    # FLASH_ATTN refuses an fp8 cache under the FlashAttention 4 Gemma4Config sets on 9.x until
+    # 0.31 (fa_utils.py flash_attn_supports_kv_cache_dtype: fa_version == 3 on the 9.x family
+    # in the 0.29.0 and 0.30.0 wheels; fp8 / fp8_e4m3 at head_size 512 under FA4 from 0.31.0)
+    # and fp8_e5m2 in every release: FlashInfer (TRITON_ATTN before 0.28, use_mm_prefix) serves
+    # the 512-wide heads there, at no published rate (attention_backend.sm90_fa4_takes_kv)
+    ("fp8", "0.24.0", False), ("fp8", "0.30.0", False), ("fp8_e4m3", "0.29.0", False),
+    ("fp8", "0.31.0", True), ("fp8_e4m3", "0.34.0", True),
+    ("fp8_e5m2", "0.30.0", False), ("fp8_e5m2", "0.34.0", False),
+])
+def test_wide_heads_keep_the_default_rate_where_flashinfer_takes_the_fp8_cache(kv, version, fa4):
+    # the 9.913 ms of the FA4 test above (5.4976e12 FLOP x (1 / 0.465 - 1) at 638.0 TFLOP/s)
+    # over the TRITON_ATTN release 0.23.0 at the same KV dtype, or none
+    extra_ms = 2 * 8192 * 4096 * (5 * 16 * 1024) * (1 / 0.465 - 1) / (989.4e12 * H100_EFF) * 1e3
+    old = _gemma4_26b_prefill("h100-sxm", "0.23.0", kv)
+    new = _gemma4_26b_prefill("h100-sxm", version, kv)
+    assert new.prefill_ms - old.prefill_ms == pytest.approx(extra_ms if fa4 else 0, abs=1e-6)
+    prefill = next(t for t in new.terms if t.key == "prefill")
+    assert ("heads over 256: 460, x 0.465" in prefill.formula) is fa4
 
 
 @pytest.mark.parametrize(("gpu", "version", "piecewise"), [

@@ -1,0 +1,86 @@
+"""Which attention backend vLLM gives Gemma 4's layers (heads of 256 on the sliding layers, 512
+on the global ones) per KV dtype, GPU and release, read from the wheels and pinned against
+Headroom's rules (planner.serving.startup.attention_backend: gemma4_forced_triton,
+gemma4_flashinfer_sm90, sm90_fa4_takes_kv), for a text-only Gemma 4 (served with images,
+use_mm_prefix reroutes it: docs/known-limits.md).
+
+The reading, per cell (0.29.0, 0.30.0, 0.31.0, 0.33.0 and 0.34.0 wheels):
+- model_executor/models/config.py Gemma4Config.verify_and_update_config: head dims differ
+  (google/gemma-4-26B-A4B and nvidia/Gemma-4-31B-IT-NVFP4 config.json: head_dim 256,
+  global_head_dim 512), so where vllm_flash_attn's _is_fa4_supported holds (compute capability
+  9.x, 10.x, 11.x) it sets flash_attn_version = 4 for every layer (0.29.0, 0.30.0; from 0.31.0
+  not on the 9.x family with a cache_dtype starting "fp8": "per-layer FA3/FA4 selection"),
+  else it forces TRITON_ATTN: A100 (8.0) and RTX 5090 (12.0) run TRITON_ATTN in every cell.
+- platforms/cuda.py _get_backend_priorities: FLASHINFER, FLASH_ATTN, TRITON_ATTN on 10.x
+  (B200); FLASH_ATTN, FLASHINFER, TRITON_ATTN elsewhere. FlashInferBackend lists auto,
+  float16, bfloat16, fp8, fp8_e4m3, fp8_e5m2 and head sizes 64, 128, 256, 512 on 8.0-12.1:
+  B200 runs FLASHINFER in every cell.
+- H100 (9.0): fa_utils.py flash_attn_supports_kv_cache_dtype refuses fp8_e5m2 outright and,
+  in 0.29.0-0.30.0, any fp8 cache under FlashAttention 4 on the 9.x family (fa_version == 3
+  there only); from 0.31.0 it takes fp8 / fp8_e4m3 under FA4 at head_size 512, and FA3 (the
+  default on 9.x, get_flash_attn_version upgrading head_size > 256 to FA4) takes them at 256.
+  So: 16-bit (auto) FLASH_ATTN on FA4; fp8 / fp8_e4m3 FLASHINFER in 0.29-0.30, FLASH_ATTN
+  (FA3 at 256, FA4 at 512) from 0.31; fp8_e5m2 FLASHINFER in every release.
+"""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.startup.attention_backend import (
+    gemma4_flashinfer_sm90,
+    gemma4_forced_triton,
+    sm90_fa4_takes_kv,
+)
+from planner.serving.vllm_versions import parse_version
+
+MODELS = ("google/gemma-4-26B-A4B", "nvidia/Gemma-4-31B-IT-NVFP4")
+RELEASES = ("0.29.0", "0.30.0", "0.31.0", "0.33.0", "0.34.0")
+KV_DTYPES = ("auto", "fp8", "fp8_e4m3", "fp8_e5m2")
+GPUS = {"H100": 90, "B200": 100, "RTX 5090": 120, "A100": 80}
+
+
+def _expected(gpu: str, kv: str, version: str) -> str:
+    """The backend of the module docstring's reading for one cell."""
+    if gpu in ("A100", "RTX 5090"):
+        return "TRITON_ATTN"
+    if gpu == "B200" or kv == "fp8_e5m2":
+        return "FLASHINFER"
+    if kv == "auto":
+        return "FLASH_ATTN"
+    return "FLASHINFER" if parse_version(version) < (0, 31, 0) else "FLASH_ATTN"
+
+
+def _headroom(repo: str, gpu: str, kv: str, version: str) -> str:
+    """The backend Headroom's rules give the cell: forced TRITON_ATTN, FlashInfer on 9.0 where
+    FLASH_ATTN refuses the cache, FLASHINFER first on 10.x, else FLASH_ATTN."""
+    spec, cc, parsed = catalog_spec(repo), GPUS[gpu], parse_version(version)
+    if gemma4_forced_triton(spec, parsed[1], cc):
+        return "TRITON_ATTN"
+    if cc // 10 == 10 or gemma4_flashinfer_sm90(spec, parsed, cc, kv):
+        return "FLASHINFER"
+    return "FLASH_ATTN"
+
+
+@pytest.mark.parametrize("repo", MODELS)
+@pytest.mark.parametrize("gpu", list(GPUS))
+@pytest.mark.parametrize("kv", KV_DTYPES)
+@pytest.mark.parametrize("version", RELEASES)
+def test_gemma4_backend_per_cell(repo, gpu, kv, version):
+    assert _headroom(repo, gpu, kv, version) == _expected(gpu, kv, version)
+
+
+@pytest.mark.parametrize(("kv", "version", "takes"), [
+    ("auto", (0, 24, 0), True), ("bfloat16", (0, 30, 0), True),
+    ("fp8", (0, 30, 0), False), ("fp8_e4m3", (0, 30, 0), False),  # fa_version == 3 only
+    ("fp8", (0, 31, 0), True), ("fp8_e4m3", (0, 34, 0), True),  # FA4 at head_size 512
+    ("fp8_e5m2", (0, 34, 0), False),  # refused outright
+    ("nvfp4", (0, 34, 0), False),  # not in supported_kv_cache_dtypes
+])
+def test_flashattention_4_on_hopper_takes_kv(kv, version, takes):
+    assert sm90_fa4_takes_kv(kv, version) is takes
+
+
+def test_no_flashinfer_for_a_model_without_two_head_sizes():
+    # Gemma-3 (one head size, 256) is never routed by Gemma4Config: FA3 takes its fp8 cache
+    spec = catalog_spec("google/gemma-3-4b-it")
+    assert not gemma4_flashinfer_sm90(spec, (0, 30, 0), 90, "fp8")
