@@ -515,15 +515,18 @@ def _layout_row(valid: tuple[ParallelLayout, ...]) -> None:
 
 
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
-    """KV bytes per token, total and per GPU, with the formula filled in."""
+    """KV bytes per token, total and per GPU, with the formula filled in; one formula where a
+    GPU holds the whole model's KV (TP=1 without PP), where the two read the same twice."""
     spec, tp = request.model, request.layout.tp
     kv_b = served_kv_elem_bytes(spec, request.engine,
                                 request.cluster.sizing_node.gpu.computes_bf16)
     where, layers = binding_stage_layers(result)
-    for label, ranks, stage in (("whole model (TP=1)", 1, None),
-                                (f"per GPU at TP={tp}{where}", tp, layers)):
+    figures = (("whole model (TP=1)", 1, None), (f"per GPU at TP={tp}{where}", tp, layers))
+    alone = (tp, layers) == (1, None)  # the per-GPU formula would repeat the whole model's
+    for label, ranks, stage in figures[:1] if alone else figures:
         lines, total = kv_formula_lines(spec, kv_b, ranks, stage)
-        st.markdown(f"KV bytes per token, {label}: **{total:,} B**")
+        st.markdown(f"KV bytes per token, {label}: **{total:,} B**"
+                    + (", all of it on each GPU" if alone else ""))
         st.code("\n".join(lines), language=None, wrap_lines=True)
     st.caption(kv_formula_note(spec, kv_b))
 
@@ -758,8 +761,11 @@ def _more_figures(result: Plan, speed: SpeedEstimate | None) -> None:
     rates = st.columns(widths)  # under the captions on concurrency and context
     if speed is not None:
         rate_metrics(speed, rates[:2])
-    rates[2].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
-                   help=f"whole model: {result.kv_bytes_per_token:,} B per token")
+    # without a speed the row has no rates: the figure at its left, under the KV room, not
+    # alone at its right after two empty columns (a refused plan's row read as missing figures)
+    kv_column = rates[0 if speed is None else 2]
+    kv_column.metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
+                     help=f"whole model: {result.kv_bytes_per_token:,} B per token")
 
 
 def _start_it(request: PlanRequest, result: Plan) -> None:

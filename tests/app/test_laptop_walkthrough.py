@@ -1,0 +1,100 @@
+"""What a new user's walkthrough at 1280x800 and 1366x768 found (session 54, h760: the seed on
+8 RTX 3090s, Llama-3.1-8B on one RTX 4090, Qwen3-30B-A3B on 2 x 8 H100s at DP=16 + EP): the
+same KV formula twice at TP=1, a refused plan's KV bytes per token alone at the right of an
+empty row, and the Report page's summary without the plan's speed."""
+
+import re
+
+from streamlit.testing.v1.element_tree import Block
+
+from tests.app.conftest import open_page
+
+LLAMA_8B = {"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "rtx-4090", "gpn": "1"}
+"""Llama-3.1-8B-Instruct (config.json: 32 layers, 8 KV heads, head_dim 128, bfloat16,
+max_position_embeddings 131,072) on one RTX 4090: its 131,072 tokens take 32 x 8 x 256 x 2 B =
+131,072 B x 131,072 = 16.00 GiB of KV, over the pool the 23.64 GiB card leaves, so refused."""
+QWEN3_30B_DP = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "nodes": "2",
+                "tp": "1", "pp": "1", "dp": "16", "ep": "1"}
+
+
+def _kv_formulas(at) -> tuple[list[str], list[str]]:
+    """The Plan page's KV formula headings and their code blocks."""
+    heads = [m.value for m in at.markdown if m.value.startswith("KV bytes per token, ")]
+    return heads, [c.value for c in at.code if "KV heads x" in c.value]
+
+
+def test_one_gpus_kv_formula_is_shown_once() -> None:
+    # TP=1, no PP: the whole model's KV per token is what each GPU holds, and the page showed
+    # the same heading figure and formula twice ("whole model (TP=1)" then "per GPU at TP=1").
+    # 32 layers x [8 KV heads x (128 + 128) dims x 2 B = 4,096 B] = 131,072 B
+    at = open_page(None, **LLAMA_8B)
+    assert not at.exception
+    heads, codes = _kv_formulas(at)
+    assert heads == ["KV bytes per token, whole model (TP=1): **131,072 B**, all of it on each "
+                     "GPU"]
+    assert codes == ["32 layers x [max(1, 8 // 1) KV heads x (128 + 128) dims x 2 B = 4,096 B] "
+                     "= 131,072 B"]
+    # Qwen3-30B-A3B at TP=1 x DP=16 on two nodes: still one GPU's whole model, once.
+    # 48 layers x [4 KV heads x 256 dims x 2 B = 2,048 B] = 98,304 B
+    heads, codes = _kv_formulas(open_page(None, **QWEN3_30B_DP))
+    assert heads == ["KV bytes per token, whole model (TP=1): **98,304 B**, all of it on each "
+                     "GPU"] and len(codes) == 1
+
+
+def test_tp_above_one_keeps_both_kv_formulas() -> None:
+    # Llama-3.1-8B at TP=2: each GPU holds 8 // 2 = 4 KV heads, 32 x 4 x 256 x 2 B = 65,536 B,
+    # half the whole model's 131,072 B: two figures, two formulas
+    at = open_page(None, **{**LLAMA_8B, "gpn": "2", "tp": "2"})
+    heads, codes = _kv_formulas(at)
+    assert heads == ["KV bytes per token, whole model (TP=1): **131,072 B**",
+                     "KV bytes per token, per GPU at TP=2: **65,536 B**"]
+    assert len(codes) == 2 and codes[1].endswith("= 65,536 B")
+
+
+def _column_of(at, label: str) -> int:
+    """The index, in its row of columns, of the column holding the metric `label`."""
+    def walk(node, column):
+        if isinstance(node, Block):
+            for index, child in node.children.items():
+                yield from walk(child, index if node.type == "flex_container" else column)
+        elif node.type == "metric" and node.label == label:
+            yield column
+    [column] = walk(at.main, None)
+    return column
+
+
+def test_without_a_speed_kv_bytes_per_token_is_at_the_rows_left() -> None:
+    # a refused plan has no TTFT, TPOT nor rates: "KV bytes/token per GPU" stood alone in the
+    # third column after two empty ones, under the concurrency; now under the KV room
+    refused = open_page(None, **LLAMA_8B)
+    assert not any(s.value.startswith("Fits:") for s in refused.success)
+    assert _column_of(refused, "KV bytes/token per GPU") == 0
+    assert _column_of(refused, "KV room, one request (tokens)") == 0
+    # with a speed the row holds the two rates first, the KV figure third, as before
+    seed = open_page()
+    assert _column_of(seed, "Tokens/s per request") == 0
+    assert _column_of(seed, "KV bytes/token per GPU") == 2
+
+
+def _summary(at) -> str:
+    markdown = at.main.markdown[-1].value
+    return markdown.split("## Executive summary")[1].split("\n## ")[0]
+
+
+def test_the_reports_summary_names_the_plans_speed() -> None:
+    # the summary gave the verdict, ceiling, concurrency and configuration; TTFT, TPOT and
+    # output tokens/s stood only under Performance expectations, some eight screens down the
+    # Report page at 1280x800. The line quotes that table's figures, at the page's load
+    at = open_page("report", gpu="rtx-3090", gpn="8", model="Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    assert not at.exception
+    markdown = at.main.markdown[-1].value
+    table = markdown.split("## Performance expectations")[1]
+    ttft = re.search(r"\| Time to first token \(TTFT\) \| ([\d,]+ ms) \|", table)[1]
+    tpot = re.search(r"\| Time per output token \(TPOT\) \| ([\d.,]+ ms) \|", table)[1]
+    rate = re.search(r"\| Output tokens/s, all requests \| ([\d.,]+) \|", table)[1]
+    assert (f"- Speed at 1,024 input and 1,024 output tokens, 1 request at once: TTFT {ttft}, "
+            f"TPOT {tpot}, {rate} output tokens/s (all requests; how each is made: "
+            "Performance expectations)\n") in _summary(at)
+    # a refused plan says why it has none, there too
+    refused = open_page("report", **LLAMA_8B)
+    assert "\n- No speed figures: the plan does not fit.\n" in _summary(refused)
