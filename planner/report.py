@@ -1000,6 +1000,7 @@ def _summary(inputs: ReportInputs) -> list[str]:
         f"- Concurrency at max-model-len {plan.max_model_len:,}: "
         f"{plan.max_concurrency:,.2f} requests{per_replica(plan.layout.dp)}"
         + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
+        _speed_summary(inputs),
         f"- Configuration: {md_escape(_settings_label(plan, inputs.card))}",
     ]
     if inputs.layout_rule and plan.layout.gpus > 1:  # one GPU: TP=1 is its only layout
@@ -1016,6 +1017,22 @@ def _summary(inputs: ReportInputs) -> list[str]:
             f"{best.max_context_tokens:,} tokens, concurrency {sweep_concurrency(best)}"
             + speed))
     return lines
+
+
+def _speed_summary(inputs: ReportInputs) -> str:
+    """The summary's speed line: the plan's TTFT, TPOT and output tokens/s at the load, as
+    Performance expectations gives them, or why there are none. Without it the summary named
+    no speed: on the app's Report page it sat some eight screens down, under the memory plan."""
+    speed = inputs.speed
+    if speed is None:
+        return f"- {no_speed_reason(inputs.plan, inputs.load, inputs.speed_estimated)}"
+    load = speed.load
+    asked = f" (of {load.concurrency:,} asked)" if speed.kv_bound else ""
+    return (f"- Speed at {load.input_len:,} input and {load.output_len:,} output tokens, "
+            f"{counted(speed.concurrency, 'request')} at once{asked}: TTFT "
+            f"{speed.ttft_ms:,.0f} ms, TPOT {tpot_text(speed.tpot_ms)}, "
+            f"{speed_cell(speed.output_tokens_per_s)} output tokens/s (all requests; how each "
+            "is made: Performance expectations)")
 
 
 def _audit_section(audit: AuditSummary) -> list[str]:
