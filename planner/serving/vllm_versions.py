@@ -448,6 +448,29 @@ SP_MOE_GPT_OSS_LORA_OFF_FROM: Version = (0, 25, 0)
 """NOTE: gpt_oss.py MLPBlock.__init__ is_sequence_parallel also asks `lora_config is None`
 from the 0.25.0 wheel (not in 0.24.0's)."""
 
+SP_MOE_SHARED_WHOLE_FROM: dict[str, Version] = {
+    **dict.fromkeys(("Llama4ForConditionalGeneration", "DeepseekV2ForCausalLM",
+                     "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM", "GlmMoeDsaForCausalLM",
+                     "KimiK25ForConditionalGeneration"), (0, 11, 0)),
+    "NemotronHForCausalLM": (0, 11, 1),
+    **dict.fromkeys(("Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"), (0, 20, 0))}
+"""NOTE: the sequence-parallel MoE blocks (SP_MOE_FROM) that build their shared experts whole on
+every TP rank while it runs, from the first wheel that does: deepseek_v2.py DeepseekV2MoE
+passes is_sequence_parallel to DeepseekV2MLP, whose gate_up_proj / down_proj take
+`disable_tp=is_sequence_parallel` (0.11.0, 0.13.0, 0.19.0, 0.25.0, 0.34.0 wheels; 0.34.0's
+vllm/models/deepseek_v32/nvidia/model.py, DeepSeek-V3.2's and GLM-5's, builds DeepseekV2MoE);
+llama4.py Llama4MoE builds shared_expert = LlamaMLP(..., disable_tp=self.is_sequence_parallel)
+(same wheels); nemotron_h.py NemotronHMoE passes is_sequence_parallel to NemotronHMLP (same
+disable_tp) from 0.11.1 (0.11.1, 0.13.0, 0.19.0, 0.25.0, 0.34.0), and its fc1 / fc2 latent
+projections take disable_tp=is_sequence_parallel too (0.13.0: fc1 whole then, not split);
+qwen3_next.py Qwen3NextSparseMoeBlock (Qwen3.5-MoE's too: qwen3_5.py, 0.34.0's
+vllm/models/qwen3_5) passes is_sequence_parallel to Qwen3NextMLP (qwen2_moe.py Qwen2MoeMLP,
+`disable_tp=is_sequence_parallel`) from 0.20.0 (0.20.0, 0.22.0-0.25.0, 0.34.0); 0.19.0 and
+0.19.1 do not (split over TP there). The other SP_MOE_FROM blocks (Qwen3-MoE, Qwen3-VL-MoE,
+gpt-oss, MiMo-V2-Flash) have no shared experts; Qwen2-MoE, GLM-4.5, ERNIE 4.5 and MiniMax-M2
+never run sequence-parallel (their blocks do not read it). weights.WeightLoadRules
+.shared_experts_whole from it (plan.moe.load_on_layout)."""
+
 SP_MOE_ATTENTION_SCATTER_FROM: dict[str, Version] = {
     **dict.fromkeys(("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM",
                      "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration"), (0, 25, 0)),
@@ -487,6 +510,14 @@ def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep:
     scatter = SP_MOE_ATTENTION_SCATTER_FROM.get(architecture)
     return SP_MOE_SCATTER if scatter is not None and version >= scatter and pp == 1 \
         else SP_MOE_CHUNK
+
+
+def sp_moe_shared_whole(architecture: str, version: Version, sp_moe: str) -> bool:
+    """Whether vLLM `version` builds the shared experts whole on every TP rank where it runs
+    sequence-parallel MoE (`sp_moe`: sequence_parallel_moe's mode, "" off;
+    SP_MOE_SHARED_WHOLE_FROM)."""
+    since = SP_MOE_SHARED_WHOLE_FROM.get(architecture)
+    return bool(sp_moe) and since is not None and version >= since
 
 
 DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)

@@ -140,6 +140,9 @@ class WeightLoadRules(NamedTuple):
     # (weights_dsv4.dsv4_sequence_parallel)
     dsv4_sequence_parallel: bool = False
     mega_moe: bool = False
+    # the shared experts whole on every TP rank, as vLLM builds them under sequence-parallel
+    # MoE on this layout (vllm_versions.sp_moe_shared_whole; plan.moe.load_on_layout)
+    shared_experts_whole: bool = False
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
     # layout.moe_wna16_load: routed experts as MoE WNA16 holds them (0.0: as the scheme)
@@ -271,7 +274,10 @@ def rank_weights(
     _without_linear_zeros); DeepSeek-V4's _mtp_hidden_buffer is held only with MTP draft layers
     (dsv4_mtp_buffer_draft_only: vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM; _dsv4_terms),
     and its shared experts whole on every rank in its sequence-parallel mode
-    (dsv4_sequence_parallel, mega_moe: weights_dsv4.dsv4_sequence_parallel; _dsv4_terms).
+    (dsv4_sequence_parallel, mega_moe: weights_dsv4.dsv4_sequence_parallel; _dsv4_terms);
+    the other sequence-parallel MoE blocks' shared experts whole on every TP rank
+    (shared_experts_whole: vllm_versions.sp_moe_shared_whole; _layer_addends), the MTP
+    draft's too (its decoder layer reads the same parallel config).
     Its expert_pad is not read here: callers pass it as
     `expert_pad` (plan.derive._derive, speed.stages._rank_weights).
     """
@@ -1157,7 +1163,8 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
     return (attention_params * attention_bits, attention_kept,
             dense_params * dense_bits, dense_kept_bits,
             expert_biases, expert_params * experts_bits,
-            (lp.shared_experts - gate - latent) / shard.tp * shared_bits
+            (lp.shared_experts - gate - latent) / (1 if shard.rules.shared_experts_whole
+                                                   else shard.tp) * shared_bits
             + (latent - latent_bias) * shared_bits
             + (gate + latent_bias) * max(shared_bits, bits.kept_bits),
             lp.router * router_bits if shard.stored else _router_total_bits(

@@ -131,7 +131,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
     sparse-MLA top-k buffer (sparse_mla_buffer_bytes), Qwen3-VL's deepstack inputs
     (deepstack_buffer_bytes),
     GPTQ zero points Marlin frees (weight_load.gptq_zeros_freed_bits), routed experts in MoE
-    WNA16's layout (LayoutFacts.load: moe.layout_load); '' where none."""
+    WNA16's layout (LayoutFacts.load: moe.layout_load), shared experts whole on every TP rank
+    under sequence-parallel MoE (WeightLoadRules.shared_experts_whole); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
@@ -172,6 +173,11 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         parts = draft_rank_bytes(draft, spec, st.s.vllm_version, r.max_model_len, tp,
                                  st.layout.pp, r.act_b)
         notes.append(f"EAGLE-3 draft: {eagle_bytes_formula(draft, parts, tp, r.act_b)}")
+    if st.facts.load.shared_experts_whole:
+        notes.append(f"shared experts whole on each of the {tp} TP ranks, not split: vLLM "
+                     f"{st.s.vllm_version} runs sequence-parallel MoE on this layout "
+                     "(use_sequence_parallel_moe: EP, TP > 1, DP > 1) and builds them with "
+                     "disable_tp=is_sequence_parallel")
     wna16 = st.facts.load.wna16_expert_bits
     if wna16:
         notes.append(f"routed experts at {wna16:g} bits per weight, as vLLM's MoE WNA16 "
@@ -874,6 +880,7 @@ def _weights_inputs(st: Setup, bind: RankMemory) -> TermInputs:
             "tp_rank": bind.tp_rank, "pp_stage": bind.pp_stage, "first_layer": bind.layers[0],
             "last_layer": bind.layers[1] - 1,
             **{field: getattr(parts, field) for field in WEIGHT_PARTS if getattr(parts, field)},
+            **({"shared_experts_split_ranks": 1} if st.facts.load.shared_experts_whole else {}),
             **eplb_weights_inputs(st, bind.pp_stage)}
 
 

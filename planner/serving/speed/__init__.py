@@ -84,7 +84,7 @@ from planner.serving.plan import (
     redundant_experts,
 )
 from planner.serving.plan.layout_facts import sized_lora
-from planner.serving.plan.moe import all2all_taken, load_on_layout
+from planner.serving.plan.moe import all2all_taken, load_on_layout, sp_moe_on_layout
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
     collectives_label,
@@ -138,7 +138,6 @@ from planner.serving.video_pruning import video_pruned
 from planner.serving.vllm_versions import (
     CLAMP_OUTPUT_FROM,
     CUSTOM_AR_WORLD_SIZES,
-    sequence_parallel_moe,
     vllm_rules,
 )
 from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
@@ -838,14 +837,20 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # rules the plan's Resolved cached where the slowest GPU is its sizing GPU
     # (weight_load_rules' memo: the plan itself is not at hand here, only its PlanSummary),
     # at the plan's length: the one given, else the release's start (plan.derive), which a
-    # model whose rotary cache grows with it holds (long_len.rope_cache_positions)
+    # model whose rotary cache grows with it holds (long_len.rope_cache_positions), under the
+    # sequence-parallel MoE the layout runs (shared experts whole where the release builds
+    # them so: load_on_layout)
     version = device.rules.version
+    # the tower's slots are idle in a step (lora.slots.stage_parts): which stages hold them
+    # (sized_lora's vision_first_stage_only) does not move the speed
+    lora = sized_lora(spec, s, True)
+    sp_moe = sp_moe_on_layout(spec, s, layout, lora is not None) if moe is not None else ""
     load, wna16 = load_on_layout(
         weight_load_rules(spec, scheme, s.moe_backend, version, device.gpu,
                           mxfp4_on_marlin(s, device.gpu.vendor),
                           s.max_model_len or default_max_model_len(spec, version),
                           video_pruned(spec, s)),
-        spec, layout, scheme, s.vllm_version, request.cluster.vendor)
+        spec, layout, scheme, s.vllm_version, request.cluster.vendor, sp_moe)
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))
@@ -861,9 +866,6 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     kv_b = sparse_mla_kv(spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp)
     load = load._replace(redundant_experts=redundant)
     stages = pipeline_stages(request, scheme, act_b, kv_b, load, device.states)
-    # the tower's slots are idle in a step (lora.slots.stage_parts): which stages hold them
-    # (sized_lora's vision_first_stage_only) does not move the speed
-    lora = sized_lora(spec, s, True)
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
     all2all = running_backend(s.all2all_backend if all2all_taken(s) else None, version)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
@@ -874,10 +876,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                    sp_streams=spec.compressed_attention.hc_mult if spec.compressed_attention
                    and dsv4_sequence_parallel_on(load, layout.tp, layout.ep_size, layout.pp)
                    else 0,
-                   sp_moe=sequence_parallel_moe(
-                       next(iter(spec.architectures), ""), version, all2all, layout.ep,
-                       layout.tp, layout.dp, layout.pp, lora is not None)
-                   if moe is not None else "",
+                   sp_moe=sp_moe,
                    span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
                    dp_node_ranks=dp_node_ranks,
                    custom_ar_off=custom_ar_off, stage_devices=stage_devices,
