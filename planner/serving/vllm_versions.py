@@ -262,8 +262,8 @@ LATENT_FC1_WHOLE_FROM: Version = (0, 14, 0)
 (gather_output=True), split over TP like the shared expert, and fc2_latent_proj a
 ReplicatedLinear; from the 0.14.0 wheel (0.14.0, 0.19.0, 0.33.0, 0.34.0 read) both are
 ReplicatedLinear, whole on every TP rank (weights._latent_projections). Either takes
-disable_tp=is_sequence_parallel (expert parallel with TP > 1 and DP > 1 under the default
-all2all backend), which Headroom does not model for any layer."""
+disable_tp=is_sequence_parallel, which holds 0.13.0's fc1 whole with the shared experts under
+sequence-parallel MoE (SP_MOE_SHARED_WHOLE_FROM)."""
 
 GATE_FP32_OFF_SM90_SM100_FROM: Version = (0, 17, 0)
 """NOTE: nemotron_h.py NemotronHMoE builds its gate as ReplicatedLinear(..., params_dtype=
