@@ -160,6 +160,8 @@ def or_error(call: Callable[[], T], failure: str) -> T | None:
 
 HARDWARE_PAGE = "ui/pages/hardware.py"
 """The page where the hardware is picked: the way out of hardware that cannot be planned for."""
+MODEL_PAGE = "ui/pages/model.py"
+"""The page where the model is picked: the way out of a model that cannot be read."""
 
 
 def show_the_way_out() -> None:
@@ -168,7 +170,7 @@ def show_the_way_out() -> None:
     when the hardware cannot be planned for (a link's live audit on a server without a GPU,
     snapshots removed): the Plan page was a dead end on the latter."""
     for resolve, page, label, icon in (
-            (current_spec, "ui/pages/model.py", "Pick another model on the Model page",
+            (current_spec, MODEL_PAGE, "Pick another model on the Model page",
              ":material/neurology:"),
             (current_cluster, HARDWARE_PAGE,
              "Pick presets or upload snapshots on the Hardware page",

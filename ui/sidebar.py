@@ -1,6 +1,9 @@
 """The sidebar every page shares: the vLLM release every page plans for (one choice for Plan,
 Compare, Recommend and Report), and the current hardware and model, always visible."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from planner.model.params import count_params
@@ -13,6 +16,7 @@ from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.context import (
     HARDWARE_PAGE,
+    MODEL_PAGE,
     NAME_THE_MODEL,
     USER_ERRORS,
     cluster_label,
@@ -22,9 +26,23 @@ from ui.context import (
     link_message_markdown,
     model_source,
     network_note,
-    or_error,
 )
 from ui.state import LABELS, bind, pop_messages, state
+
+T = TypeVar("T")
+
+
+def _usable(resolve: Callable[[], T], what: str, page: str, icon: str) -> T | None:
+    """`resolve()`, or None under "No usable <what>." and a link to the page that says why and
+    fixes it. The reason once, on the page (the Hardware or Model page's, and the page that
+    plans): said here too, it stood twice side by side ("No usable model: <reason>" beside
+    "Cannot plan this: <reason>" for a repo the server cannot read)."""
+    try:
+        return resolve()
+    except USER_ERRORS:
+        st.error(f"No usable {what}.")
+        st.page_link(page, label=f"Why: see the {what.capitalize()} page", icon=icon)
+        return None
 
 
 def render_sidebar() -> None:
@@ -40,14 +58,8 @@ def render_sidebar() -> None:
                      "0.11, start-ups it would run on its V0 engine are refused, with the reason",
                      **bind("sidebar", "vllm_version"))
         st.subheader("Hardware")
-        try:
-            cluster = current_cluster()
-        except USER_ERRORS:  # the reason once, on the page (the Hardware page's, where it is
-            # fixed, and the page that plans): said here too, it stood twice side by side
-            cluster = None
-            st.error("No usable hardware.")
-            st.page_link(HARDWARE_PAGE, label="Why: see the Hardware page",
-                         icon=":material/developer_board:")
+        cluster = _usable(current_cluster, "hardware", HARDWARE_PAGE,
+                          ":material/developer_board:")
         if cluster is not None:
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
@@ -59,7 +71,7 @@ def render_sidebar() -> None:
             if note := network_note(cluster):
                 st.caption(md_escape(note))
         st.subheader("Model")
-        spec = or_error(current_spec, "No usable model")
+        spec = _usable(current_spec, "model", MODEL_PAGE, ":material/neurology:")
         if spec is not None:
             params = count_params(spec)
             st.markdown(f"**{md_escape(spec.name)}**")

@@ -1,13 +1,15 @@
 """What a new user's walkthrough at 1280x800 and 1366x768 found (session 54, h760: the seed on
 8 RTX 3090s, Llama-3.1-8B on one RTX 4090, Qwen3-30B-A3B on 2 x 8 H100s at DP=16 + EP): the
 same KV formula twice at TP=1, a refused plan's KV bytes per token alone at the right of an
-empty row, and the Report page's summary without the plan's speed."""
+empty row, the Report page's summary without the plan's speed, and an unreadable model's
+reason twice side by side (the sidebar's and the page's)."""
 
 import re
 
+import pytest
 from streamlit.testing.v1.element_tree import Block
 
-from tests.app.conftest import open_page
+from tests.app.conftest import open_link, open_page
 
 LLAMA_8B = {"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "rtx-4090", "gpn": "1"}
 """Llama-3.1-8B-Instruct (config.json: 32 layers, 8 KV heads, head_dim 128, bfloat16,
@@ -98,3 +100,25 @@ def test_the_reports_summary_names_the_plans_speed() -> None:
     # a refused plan says why it has none, there too
     refused = open_page("report", **LLAMA_8B)
     assert "\n- No speed figures: the plan does not fit.\n" in _summary(refused)
+
+
+UNREAD = "nobody/no-such-model-xyz"
+"""A repo id in neither the bundled catalog nor the local cache: offline (every app test sets
+HF_HUB_OFFLINE) the model cannot be read."""
+
+
+@pytest.mark.parametrize("page", ["plan", "model", "compare", "report", "hardware",
+                                  "recommend"])
+def test_an_unreadable_models_reason_is_given_once(page: str) -> None:
+    # the sidebar said "No usable model: HF_HUB_OFFLINE is set, so the hub was not asked: ..."
+    # beside the page's "Cannot plan this: HF_HUB_OFFLINE is set, ...": the same reason twice
+    # side by side. As for hardware: the sidebar names none usable and links to the Model
+    # page, which gives the reason (and the pages that plan with it, once each)
+    at = open_link(page, gpu="rtx-4090", gpn="1", model=UNREAD)
+    assert not at.exception
+    why = f"HF_HUB_OFFLINE is set, so the hub was not asked: {UNREAD} is not in this server's"
+    assert [e.value for e in at.sidebar.error] == ["No usable model."]
+    [link] = at.sidebar.get("page_link")
+    assert (link.proto.page, link.proto.label) == ("model", "Why: see the Model page")
+    shown = [e.value for e in at.main.error if why in e.value]
+    assert len(shown) == (0 if page in ("hardware", "recommend") else 1)

@@ -640,8 +640,9 @@ def test_offline_a_model_not_in_the_catalog_is_not_said_to_be_asked_again() -> N
     assert "Cannot plan this: HF_HUB_OFFLINE is set, so the hub was not asked: Qwen3-8B is not " \
         "in this server's local cache nor in the bundled catalog." in errors
     assert not [e for e in errors if "config.json" in e]
-    # the way out is one click away
-    assert [link.proto.page for link in at.get("page_link")] == ["model"]
+    # the way out is one click away, under the reason and in the sidebar
+    assert [link.proto.page for link in at.main.get("page_link")] == ["model"]
+    assert [link.proto.page for link in at.sidebar.get("page_link")] == ["model"]
 
 
 def test_hardware_that_cannot_be_planned_links_to_the_hardware_page() -> None:
