@@ -548,6 +548,19 @@ and 0.21.0 wheels (mamba/gdn_linear_attn.py GatedDeltaNetAttention.create_ba_pro
 too: Qwen3_5MoeForConditionalGeneration) pass gqa_interleaved_layout=False
 (qwen3_5.py Qwen3_5DecoderLayer), Qwen3-Next True (qwen3_next.py Qwen3NextDecoderLayer)."""
 
+GDN_A_LOG_MODEL_DTYPE_SPAN: tuple[Version, Version] = ((0, 11, 1), (0, 19, 0))
+"""NOTE: the releases [start, until) that build Gated DeltaNet's A_log in the model dtype;
+the others build it in float32 (weights.rank_weights a_fp32_mixers). `self.A_log =
+nn.Parameter(torch.empty(divide(self.num_v_heads, self.tp_size), dtype=torch.float32))` in
+qwen3_next.py Qwen3NextGatedDeltaNet.__init__ in the 0.10.2 and 0.11.0 wheels; the same without
+`dtype` (the default dtype, the model dtype while vLLM builds the model) in the 0.11.1, 0.11.2,
+0.12.0-0.18.0 and 0.18.1 wheels (qwen3_5.py Qwen3_5GatedDeltaNet subclasses it, 0.17.0-0.18.1);
+float32 again in mamba/gdn_linear_attn.py GatedDeltaNetAttention.__init__ (0.19.0, 0.20.0) and
+mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention.__init__ (0.22.0, 0.23.0, 0.24.0,
+0.27.1, 0.30.0, 0.34.0 read). dt_bias (`torch.ones(num_v_heads // tp_size)`), conv1d and the
+gated norm stay in the model dtype in every one of them; A_log is split over TP
+(sharded_weight_loader(0))."""
+
 V2_GRAPH_ESTIMATE_FROM: Version = (0, 29, 0)
 """NOTE: Model Runner V2's GPUModelRunner.profile_cudagraph_memory (v1/worker/gpu/
 model_runner.py) is `return 0` ("It is TBD whether we keep this API or not") in the 0.20.0,

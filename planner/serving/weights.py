@@ -156,6 +156,9 @@ class WeightLoadRules(NamedTuple):
     mxfp4_kernel: Mxfp4Kernel = "unknown"
     # rows per position of an M-RoPE rotary cache (vllm_versions.mrope_cache_factor)
     mrope_factor: int = 1
+    # the mixer kinds ("mamba", "linear") whose A / A_log vLLM holds in float32
+    # (weight_load.a_fp32_mixers; _a_fp32_per_rank)
+    a_fp32_mixers: frozenset[str] = frozenset()
     # the positions the rotary cache is built over where vLLM takes max_model_len past
     # max_position_embeddings (long_len.rope_cache_positions: MiniMax-M2); 0: the config's
     rope_positions: int = 0
@@ -201,7 +204,7 @@ def weights_bytes(
     """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme, as
     stored: without what vLLM only makes at load (Gemma 4's V slot, _v_slot; a quantized MLA
     kv_b_proj's 16-bit copy, _mla_dequantized_kv_b; float32 routers and correction biases,
-    _router_total_bits), which
+    _router_total_bits; Mamba2's float32 A and Gated DeltaNet's A_log, _a_fp32_per_rank), which
     rank_weights holds, so that it compares with the checkpoint's published size
     (tests/planner/model/test_reference_figures.py: DeepSeek-V3 FP8, Gemma-4-31B NVFP4)."""
     shard = _Shard(range(spec.num_layers), stored=True)
@@ -1131,6 +1134,9 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
                                                    wk_kept) * (bits.kept_bits - attention_bits)
                           + (0.0 if shard.stored else _mla_dequantized_kv_b(layer.mixer, shard.tp)
                              * bits.kept_bits))
+    if not shard.stored:  # A / A_log, counted above at the layer's bits, held in float32
+        fp32 = _a_fp32_per_rank(layer.mixer, shard.tp, shard.rules.a_fp32_mixers)
+        attention_kept += fp32 * max(0.0, 32 - max(attention_bits, bits.kept_bits))
     dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
                                                    lp.dense_mlp, shard.tp)
     dense_kept_bits = dense_kept * (bits.kept_bits - dense_bits) if (
@@ -1479,9 +1485,9 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int,
     gated norm plain parameters. Mamba2 (mamba_mixer2.py): conv1d weight and bias
     (quant_config=None), A, D, dt_bias, the gated norm, and with use_bias the in_proj /
     out_proj biases. Both split over TP as
-    _attention_per_rank splits them, Gated DeltaNet's gated norm whole. A_log and Mamba's A
-    are float32, counted at 16 bits here as in every scheme. Qwen3-235B-A22B: q_norm + k_norm
-    2 x 128 = 256 a layer on every rank, 94 x 256 = 24,064 in all.
+    _attention_per_rank splits them, Gated DeltaNet's gated norm whole. Mamba's A and (per
+    release) A_log are float32: their other 16 bits are _a_fp32_per_rank's. Qwen3-235B-A22B:
+    q_norm + k_norm 2 x 128 = 256 a layer on every rank, 94 x 256 = 24,064 in all.
     """
     if isinstance(mixer, AttentionMixer):
         kept = hidden if mixer.o_bias else 0.0
@@ -1514,6 +1520,43 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int,
         out_bias = hidden if mixer.proj_bias else 0
         return (conv + 3 * mixer.num_heads + d_inner + in_bias) / tp + out_bias
     return 0.0
+
+
+def _a_fp32_per_rank(mixer: object, tp: int, kinds: frozenset[str]) -> float:
+    """Parameters of one token mixer on one TP rank that vLLM holds in float32 whatever the
+    model dtype, where `kinds` (WeightLoadRules.a_fp32_mixers) names the mixer's kind: Mamba2's
+    A, one a head, and Gated DeltaNet's A_log, one a value head, each split over TP. The
+    layer's bits count them as the rest of the mixer (the model dtype, 16 bits: _layer_addends
+    adds the other 16).
+
+    NOTE: mamba_mixer2.py MambaMixer2.__init__ builds `self.A = nn.Parameter(torch.empty(
+    divide(num_heads, self.tp_size), dtype=torch.float32))` and loads it as `-torch.exp(
+    x.float())` over sharded_weight_loader(0), D and dt_bias `torch.ones(num_heads //
+    self.tp_size)` in the default dtype (the model dtype while vLLM builds the model): the same
+    in the 0.9.1, 0.10.0, 0.10.2, 0.11.0, 0.13.0, 0.17.0, 0.19.0, 0.20.0, 0.24.0, 0.27.1, 0.28.0,
+    0.30.0, 0.32.0, 0.33.0 and 0.34.0 wheels (Nemotron-H, Granite 4 hybrids); Gated DeltaNet's
+    A_log per release: vllm_versions.GDN_A_LOG_MODEL_DTYPE_SPAN. Nemotron-3-Nano-30B-A3B
+    (bf16): 23 Mamba2 layers x 64 heads x 2 B more = 2,944 B on one GPU, 1,472 B a GPU at TP=2.
+    """
+    if isinstance(mixer, MambaMixer) and mixer.kind in kinds:
+        return mixer.num_heads / tp
+    if isinstance(mixer, LinearAttentionMixer) and mixer.kind in kinds:
+        return mixer.num_value_heads / tp
+    return 0.0
+
+
+def a_fp32_at_load(spec: ModelSpec, layers: range, tp: int, rules: WeightLoadRules
+                   ) -> tuple[str, int, float]:
+    """What of `layers`' token mixers vLLM holds in float32 on one TP rank under `rules`
+    (_a_fp32_per_rank), for the weights term's formula: the parameter ("Mamba2 A" or "Gated
+    DeltaNet A_log"), the layers holding it and its parameters a layer on the rank; ("", 0,
+    0.0) where none. Nemotron-3-Nano-30B-A3B at TP=2: ("Mamba2 A", 23, 32.0)."""
+    held = [(mixer, n) for mixer in (spec.layers[i].mixer for i in layers)
+            if (n := _a_fp32_per_rank(mixer, tp, rules.a_fp32_mixers))]
+    if not held:
+        return "", 0, 0.0
+    name = "Mamba2 A" if isinstance(held[0][0], MambaMixer) else "Gated DeltaNet A_log"
+    return name, len(held), held[0][1]
 
 
 def _mla_dequantized_kv_b(mixer: object, tp: int) -> float:

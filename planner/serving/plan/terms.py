@@ -1,5 +1,6 @@
 """Each figure of the binding GPU as a Term with its formula, inputs and note."""
 
+import math
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -81,6 +82,7 @@ from planner.serving.vllm_versions import (
 )
 from planner.serving.weights import (
     FP32_ROPE_CACHE,
+    a_fp32_at_load,
     data_mode_split_params,
     deepstack_buffer_bytes,
     global_rope_widths,
@@ -127,7 +129,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
     """'; ...' for each tensor vLLM makes (or frees) at load that these weights hold (or
     leave out) and the checkpoint's size (weights_bytes) does not: the 16-bit kv_b_proj copy
     of a quantized MLA and a router (or its e_score_correction_bias) in float32 over the
-    checkpoint's 16 bits (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the
+    checkpoint's 16 bits (weights.made_at_load), Mamba2's A or Gated DeltaNet's A_log in float32
+    (weights.a_fp32_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the
     sparse-MLA top-k buffer (sparse_mla_buffer_bytes), Qwen3-VL's deepstack inputs
     (deepstack_buffer_bytes),
     GPTQ zero points Marlin frees (weight_load.gptq_zeros_freed_bits), routed experts in MoE
@@ -142,6 +145,10 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
                      "vLLM makes at load (W_UK_T / W_UV)")
     if fp32_router:
         notes.append(f"{fp32_router} in float32, as vLLM builds it")
+    a_name, a_layers, a_heads = a_fp32_at_load(spec, layers, tp, r.load)
+    if a_layers:
+        notes.append(f"{a_name} in float32, as vLLM builds it: {a_layers} layers x "
+                     f"{a_heads:g} heads x 4 B = {math.ceil(a_layers * a_heads * 4):,} B")
     if spec.model_type in FP32_ROPE_CACHE:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")
     if spec.mrope:

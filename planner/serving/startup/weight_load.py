@@ -1,9 +1,10 @@
 """How vLLM lays a checkpoint's weights out at load, per release and GPU (WeightLoadRules for
 weights.rank_weights): Gated DeltaNet's in_proj_ba whole on every rank, a latent MoE's split
-fc1_latent_proj, a float32 MoE gate or correction bias, float32 MXFP4 expert biases, the
-TRT-LLM bf16 MoE width padding, the indexer's wk, and the GPTQ zero points Marlin frees. Not
-refusals, but read from the same loaders (model files, quantization configs,
-choose_mp_linear_kernel, process_weights_after_loading), so kept beside them."""
+fc1_latent_proj, a float32 MoE gate or correction bias, float32 MXFP4 expert biases, a float32
+Mamba2 A / Gated DeltaNet A_log, the TRT-LLM bf16 MoE width padding, the indexer's wk, and the
+GPTQ zero points Marlin frees. Not refusals, but read from the same loaders (model files,
+quantization configs, choose_mp_linear_kernel, process_weights_after_loading), so kept beside
+them."""
 
 from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, stored_format
@@ -31,6 +32,7 @@ from planner.serving.startup.wna16_loaders import (
 from planner.serving.vllm_versions import (
     DSV4_MTP_BUFFER_DRAFT_ONLY_FROM,
     DSV4_SEQUENCE_PARALLEL_FROM,
+    GDN_A_LOG_MODEL_DTYPE_SPAN,
     GDN_BA_WHOLE_FROM,
     GPTQ_UNUSED_ZEROS_KEPT_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
@@ -40,6 +42,16 @@ from planner.serving.vllm_versions import (
     mrope_cache_factor,
 )
 from planner.serving.weights import WeightLoadRules
+
+
+def a_fp32_mixers(version: Version) -> frozenset[str]:
+    """The token-mixer kinds whose decay parameter vLLM `version` holds in float32 whatever the
+    model dtype (weights.rank_weights a_fp32_mixers): Mamba2's A ("mamba") in every release
+    (mamba_mixer2.py MambaMixer2, 0.9.1-0.34.0: weights._a_fp32_per_rank), Gated DeltaNet's
+    A_log ("linear") outside vllm_versions.GDN_A_LOG_MODEL_DTYPE_SPAN (0.10.2-0.11.0 and from
+    0.19.0)."""
+    start, until = GDN_A_LOG_MODEL_DTYPE_SPAN
+    return frozenset({"mamba"} if start <= version < until else {"mamba", "linear"})
 
 
 def latent_fc1_split(version: Version) -> bool:
@@ -96,7 +108,8 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         mega_moe=spec.compressed_attention is not None and mega_moe_backend(moe_backend, version),
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel,
         mrope_factor=mrope_cache_factor(spec.mrope, spec.rope_scaling_type, spec.model_type,
-                                        version, video_pruned), rope_positions=positions)
+                                        version, video_pruned), rope_positions=positions,
+        a_fp32_mixers=a_fp32_mixers(version))
 
 
 def expert_padding(spec: ModelSpec, scheme: QuantScheme, kernel: Mxfp4Kernel,

@@ -62,18 +62,19 @@ BUDGET = math.ceil(85_029_615_043 * 0.92)  # 78,227,245,840 B: request_memory's 
 # Weights, bf16 (config.json: hidden 2,688, vocab 131,072 untied, pattern of 23 M, 23 E, 6 *):
 #   embeddings + lm_head 2 x 131,072 x 2,688; attention 6 x (2,688 x 4,096 (q) x 2 (q, o) +
 #   2,688 x 256 x 2 (k, v: 2 KV heads of 128)); Mamba2 23 x (in_proj 2,688 x (2 x 4,096 +
-#   2 x 8 groups x 128 + 64 heads) + conv1d (4,096 + 2,048) x (4 + 1 bias) + A, D, dt_bias
-#   3 x 64 + gated norm 4,096 + out_proj 4,096 x 2,688) = 23 x 38,742,208; routed experts
+#   2 x 8 groups x 128 + 64 heads) + conv1d (4,096 + 2,048) x (4 + 1 bias) + D, dt_bias
+#   2 x 64 + gated norm 4,096 + out_proj 4,096 x 2,688) = 23 x 38,742,144; routed experts
 #   23 x 128 x (up + down, relu2: not gated) 2 x 2,688 x 1,856; shared expert 23 x 2 x 2,688
 #   x 3,712; 53 norms of 2,688 (52 layers + final); all x 2 B; the router 23 x (2,688 x 128
 #   x 2 B (bf16 on an H100: weight_load.gate_fp32) + 128 x 4 B (e_score_correction_bias,
-#   float32: nemotron_h.py NemotronHMoE)); no rotary cache (NemotronH attention has none)
+#   float32: nemotron_h.py NemotronHMoE)); Mamba2's A 23 x 64 x 4 B (float32: mamba_mixer2.py
+#   MambaMixer2, every release); no rotary cache (NemotronH attention has none)
 WEIGHTS = (2 * (2 * 131_072 * 2_688 + 6 * (2_688 * 4_096 * 2 + 2_688 * 256 * 2)
-                + 23 * (2_688 * (2 * 4_096 + 2 * 8 * 128 + 64) + (4_096 + 2_048) * 5 + 3 * 64
+                + 23 * (2_688 * (2 * 4_096 + 2 * 8 * 128 + 64) + (4_096 + 2_048) * 5 + 2 * 64
                         + 4_096 + 4_096 * 2_688)
                 + 23 * 128 * 2 * 2_688 * 1_856 + 23 * 2 * 2_688 * 3_712
                 + 53 * 2_688)
-           + 23 * (2_688 * 128 * 2 + 128 * 4))  # 63,155,886,464 B
+           + 23 * (2_688 * 128 * 2 + 128 * 4) + 23 * 64 * 4)  # 63,155,889,408 B
 # Activation, the fitted profile peak (engine/activation.py): 3.637 x 1,024 seqs x 131,072
 # vocab x 4 B + 0.308 x 8,192 x (2,688 + widest MLP 6 x 1,856 + 3,712 = 14,848) x 2 B
 # + 2.574 x 8,192 x 6 experts x 2,688 x 2 B
@@ -90,8 +91,8 @@ RUNNER_V1 = 8_192 * 2_688 * 2 + 1_024 * 16_384 * 4  # 111,149,056 B
 # Model Runner V2 (0.34.0): output_bin_counts 1,024 x 131,072 x 4 B, prompt_bin_mask and
 # grammar_bitmask 1,024 x cdiv(131,072, 32) x 4 B each, sampler tables 1,024 x 17,924 B
 RUNNER_V2 = 1_024 * 131_072 * 4 + 2 * 1_024 * 4_096 * 4 + 1_024 * 17_924  # 588,779,520 B
-POOL_0_27 = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - GRAPHS - RUNNER_V1  # 11,072,107,331
-POOL_0_34 = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - GRAPHS - RUNNER_V2  # 10,594,476,867
+POOL_0_27 = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - GRAPHS - RUNNER_V1  # 11,072,104,387
+POOL_0_34 = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - GRAPHS - RUNNER_V2  # 10,594,473,923
 
 
 def _plan(version: str, model: str = NANO, tp: int = 1, **engine):
@@ -107,7 +108,7 @@ def test_0_27_0_runs_all_where_prefix_caching_is_asked_a_state_page_per_block() 
     assert (rank.budget_bytes, rank.weights_bytes, rank.activation_bytes, rank.non_torch_bytes,
             rank.cuda_graph_bytes, rank.runner_buffer_bytes) == (
         BUDGET, WEIGHTS, ACTIVATION, NON_TORCH, GRAPHS, RUNNER_V1)
-    assert r.kv_cache_bytes_per_gpu == POOL_0_27 == 11_072_107_331
+    assert r.kv_cache_bytes_per_gpu == POOL_0_27 == 11_072_104_387
     assert r.num_gpu_blocks == POOL_0_27 // 13_369_344 == 828
     # 1 attention group x cdiv(262,144, 2,176) = 121, 4 Mamba groups x 121 = 484: 605 pages
     assert r.max_concurrency == pytest.approx(828 / 605)
@@ -166,8 +167,8 @@ def test_0_34_0_runs_align() -> None:
     r = _plan("0.34.0")
     assert r.block_size == 2_112
     assert r.per_gpu[0].runner_buffer_bytes == RUNNER_V2
-    assert r.kv_cache_bytes_per_gpu == POOL_0_34 == 10_594_476_867
-    # pool 10,594,476,867 B: 12,976,128 x 816 = 10,588,520,448; x 817 = 10,601,496,576 is over
+    assert r.kv_cache_bytes_per_gpu == POOL_0_34 == 10_594_473_923
+    # pool 10,594,473,923 B: 12,976,128 x 816 = 10,588,520,448; x 817 = 10,601,496,576 is over
     assert r.num_gpu_blocks == r.kv_cache_bytes_per_gpu // 12_976_128 == 816
     # cdiv(262,144, 2,112) = 125 (2,112 x 124 = 261,888) + 4 x 3 = 137 pages
     assert r.kv_cache_tokens == 816 * L // 137 == 1_561_383

@@ -59,7 +59,7 @@ def test_nano_conv_state_in_float32_keeps_the_configs_ssm_dtype() -> None:
     # --mamba-cache-dtype float32, SSM auto (the config's float32): 18,432 x 4 B = 73,728 +
     # 2,097,152 = 2,170,880 B; block 64 x cdiv(2,170,880, 65,536) = 64 x 34 (65,536 x 33 =
     # 2,162,688 is short) = 2,176; 2,176 x 1,024 x 6 = 13,369,344 B a block: 792 blocks
-    # (13,369,344 x 793 = 10,601,889,792 is over 10,594,476,867); cdiv(262,144, 2,176) = 121
+    # (13,369,344 x 793 = 10,601,889,792 is over 10,594,473,923); cdiv(262,144, 2,176) = 121
     # + 12 = 133 pages: int(792 x 262,144 / 133) = 1,561,037
     r = _plan(NANO, 1, mamba_cache_dtype="float32")
     assert (r.block_size, r.num_gpu_blocks, r.kv_cache_tokens) == (2_176, 792, 1_561_037)
