@@ -122,3 +122,21 @@ def test_an_unreadable_models_reason_is_given_once(page: str) -> None:
     assert (link.proto.page, link.proto.label) == ("model", "Why: see the Model page")
     shown = [e.value for e in at.main.error if why in e.value]
     assert len(shown) == (0 if page in ("hardware", "recommend") else 1)
+
+
+def _network_row(at) -> str:
+    [table] = at.main.table
+    return table.value.loc["Network between nodes"].iloc[0]
+
+
+def test_one_nodes_network_fact_says_it_is_not_used() -> None:
+    # 8 RTX 3090s in one node: the facts table's network row gave the assumed DGX rate,
+    # "(preset: unverified: no DGX reference for NVIDIA GeForce RTX 3090, one 400 Gb/s NIC
+    # per GPU assumed)", with nothing said of its use: one node sends nothing between nodes
+    # (the field's help: "Used only when a layout spans nodes")
+    row = _network_row(open_page("hardware", gpu="rtx-3090", gpn="8", nodes="1"))
+    assert row.startswith("not used on one node (over several: 400 Gb/s NIC per GPU / 8 bits "
+                          "per byte = 50 GB/s per direction (preset: unverified")
+    # two nodes: the rate first, as it is planned (400 / 8 = 50 GB/s)
+    row = _network_row(open_page("hardware", gpu="rtx-3090", gpn="8", nodes="2"))
+    assert row.startswith("400 Gb/s NIC per GPU / 8 bits per byte = 50 GB/s per direction")

@@ -264,9 +264,12 @@ def _pcie_fact(gpu) -> str:
 def _network_fact(gpu) -> str:
     """'2 NICs x 100 Gb/s per node / 8 GPUs / 8 bits per byte = 3.125 GB/s per GPU per
     direction (given: ...)', or the DGX one the speed model takes when none is given
-    (hardware.network_link)."""
+    (hardware.network_link); on one node, first that it is not used there: bare, an RTX
+    3090 box's row read "... (preset: unverified: no DGX reference ..., one 400 Gb/s NIC per
+    GPU assumed)", a doubt about a plan that sends nothing between nodes."""
     net = network_link(gpu, current_network(), state().gpus_per_node)
-    return f"{net.formula} ({net.source.split('; ')[0]})"
+    fact = f"{net.formula} ({net.source.split('; ')[0]})"
+    return fact if state().nodes > 1 else f"not used on one node (over several: {fact})"
 
 
 def _snapshots() -> None:
