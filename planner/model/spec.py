@@ -757,6 +757,12 @@ class ModelSpec(_Frozen):
         default=0, ge=0, description="rows of the per-layer embedding table "
         "(vocab_size_per_layer_input)"
     )
+    use_bidirectional_attention: str | None = Field(
+        default=None, description="the text config's use_bidirectional_attention where it is "
+        "a string (Gemma 4: \"vision\", bidirectional attention over image tokens, which "
+        "vLLM's Gemma4ModelArchConfigConvertor.is_mm_prefix_lm reads: "
+        "planner.serving.startup.gemma4_backend.gemma4_mm_prefix)"
+    )
     rope_scaling_type: str | None = None
     rope_scaling_factor: float | None = None
     mrope: bool = Field(

@@ -13,10 +13,9 @@ from planner.serving.startup.attention_backend import (
     dense_mla_backends,
     flashinfer_head_sizes,
     flashinfer_takes,
-    gemma4_flashinfer_sm90,
     gemma4_forced_triton,
-    gemma4_mixed_heads,
 )
+from planner.serving.startup.gemma4_backend import COMPOSITE_CLASS, gemma4_backend, gemma4_mm_prefix
 from planner.serving.vllm_versions import (
     FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM,
     FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
@@ -40,18 +39,20 @@ _BUILDER_NAMED_UNTIL = (0, 11, 1)
 
 
 def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability: str,
-                           vendor: str, kv_cache_dtype: str, served: str, spec_tokens: int
-                           ) -> str | None:
+                           vendor: str, kv_cache_dtype: str, served: str, spec_tokens: int,
+                           images_served: bool) -> str | None:
     """vLLM's class name of the attention backend whose CUDA graph support (UNIFORM_SINGLE_
     TOKEN_DECODE) makes vLLM `rules` capture no full decode graph for a draft of `spec_tokens`
     (None: full graphs kept, no draft, or none captured anyway): Mamba2 layers and a sparse-MLA
     model's indexer before 0.17 (vllm_versions.SPEC_SINGLE_TOKEN_STATE_UNTIL), FlashInfer's
     layers without TRT-LLM attention (_flashinfer_single_token: 10.0 in 0.11.0, 10.x but 10.0
     in 0.11.1-0.12, below compute capability 9.0 in 0.11.1-0.32, an fp8_e5m2 cache on 9.0 in
-    0.22-0.29 (a Gemma 4's from 0.28 only, text-only, and its fp8 / fp8_e4m3 too in
-    0.28-0.29), an fp8 cache on 12.x in 0.11.1-0.27, and from 0.30 on those two a layer of a
+    0.22-0.29 (a Gemma 4's without mm prefix only, from 0.27, and its fp8 / fp8_e4m3 too in
+    0.27-0.29), an fp8 cache on 12.x in 0.11.1-0.27, and from 0.30 on those two a layer of a
     head size XQA decode does not replay in uniform batches: 512 (Gemma 4's fp8 / fp8_e4m3 in
     0.30 alone); an nvfp4 cache on 9.0 from 0.32, on 8.x in 0.32),
+    a Gemma 4 served with images from 0.30 on TRITON_FLASH_ATTN / TRITON_FLASHINFER
+    (_gemma4_composite), `images_served` being not mm_modes.text_only,
     dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
     no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
     Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
@@ -78,8 +79,12 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     elif version < SPEC_SINGLE_TOKEN_STATE_UNTIL and is_sparse_mla(spec):
         name = ("DeepseekV32IndexerMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
                 else "DeepseekV32IndexerBackend")
-    elif vendor == "nvidia" and _flashinfer_single_token(spec, version, compute_capability,
-                                                         kv_cache_dtype, served):
+    elif composite := _gemma4_composite(spec, version, compute_capability, vendor,
+                                        kv_cache_dtype, images_served):
+        name = composite
+    elif vendor == "nvidia" and _flashinfer_single_token(
+            spec, version, compute_capability, kv_cache_dtype, served,
+            gemma4_mm_prefix(spec, version, images_served)):
         name = ("FlashInferMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
                 else "FlashInferBackend")
     elif is_dense_mla(spec) and on_triton_mla(spec, version, compute_capability, vendor):
@@ -125,8 +130,24 @@ def _on_cutlass_mla(spec: ModelSpec, version: Version, compute_capability: str,
                                              kv_cache_dtype) == 128)
 
 
+def _gemma4_composite(spec: ModelSpec, version: Version, compute_capability: str, vendor: str,
+                      kv_cache_dtype: str, images_served: bool) -> str | None:
+    """The class name of the mm-prefix composite vLLM `version` serves this Gemma 4 on
+    (startup.gemma4_backend.gemma4_backend), None where it runs none. Its CUDA graph support is
+    the least of its halves' and its routing's, and v1/attention/backends/composite.py
+    MMPrefixAttentionRouting.get_cudagraph_support gives UNIFORM_SINGLE_TOKEN_DECODE where every
+    sliding layer clamps its image block to the window (gemma4.py Gemma4Attention passes
+    mm_prefix_clamp_sliding_window=self.is_sliding; NEVER otherwise), 0.30.0-0.34.0 wheels."""
+    cc = parse_capability(compute_capability)
+    if vendor != "nvidia" or cc is None:
+        return None
+    backend = gemma4_backend(spec, version, cc[0] * 10 + cc[1], VLLM_KV_DTYPE[kv_cache_dtype],
+                             gemma4_mm_prefix(spec, version, images_served))
+    return COMPOSITE_CLASS.get(backend or "")
+
+
 def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capability: str,
-                             kv_cache_dtype: str, served: str) -> bool:
+                             kv_cache_dtype: str, served: str, mm_prefix: bool) -> bool:
     """Whether vLLM `version` serves an attention layer of `spec` on FlashInfer while its CUDA
     graphs replay single-token decode batches only. On 10.x FlashInfer comes first: 0.11.0
     serves 10.0 on it by default with single-token graphs whatever the layer's sinks
@@ -137,10 +158,11 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     FlashAttention 2 takes no fp8 cache, and FlashInfer takes 7.5 before 0.24
     (FLASHINFER_SM75_LAST); on 9.0 FlashAttention 3 takes no fp8_e5m2 cache from 0.22
     (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN), nor the FlashAttention 4 Gemma4Config runs a
-    Gemma 4 on fp8 / fp8_e4m3 in 0.24-0.30, FlashInfer taking them from 0.28, TRITON_ATTN
-    before (attention_backend.gemma4_flashinfer_sm90); on 12.x FlashAttention 2 takes no fp8 cache
-    (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). From 0.30 FlashInfer's XQA decode replays uniform
-    batches on 9.0 and 12.x for the head sizes _xqa_head passes, so there a layer of another
+    Gemma 4 on fp8 / fp8_e4m3 in 0.24-0.30, FlashInfer taking them without `mm_prefix`
+    (gemma4_backend.gemma4_mm_prefix), TRITON_ATTN with it (gemma4_backend); on 12.x
+    FlashAttention 2 takes no fp8 cache (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). From 0.30
+    FlashInfer's XQA decode replays uniform batches on 9.0 and 12.x for the head sizes
+    _xqa_head passes, so there a layer of another
     (512) alone lowers (FLASHINFER_XQA_HEAD_SIZES_FROM). From 0.32 FlashInfer alone serves an
     nvfp4 cache off 10.x (through fa2), single-token on 9.0
     (FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM) and below it in 0.32. FlashInfer takes 16-bit
@@ -160,9 +182,9 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
         return cc_int == 100 and any(
             isinstance(layer.mixer, AttentionMixer)
             and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
-    routed = gemma4_mixed_heads(spec) and minor >= 24  # Gemma4Config picks its backends
-    sm90_e5m2 = cc_int == 90 and (gemma4_flashinfer_sm90(spec, version, cc_int, kv) if routed
-                                  else kv == "fp8_e5m2")
+    routed = gemma4_backend(spec, version, cc_int, kv, mm_prefix)  # Gemma4Config's pick
+    sm90_e5m2 = cc_int == 90 and fp8 and (routed == "FLASHINFER" if routed
+                                          else kv == "fp8_e5m2")
     sm12x_fp8 = cc[0] == 12 and (fp8 or fa2_nvfp4)
     spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
               cc_int == 75 and minor <= FLASHINFER_SM75_LAST

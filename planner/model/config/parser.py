@@ -314,6 +314,13 @@ def _refuse_indexless_deepseek_v32(r: Reader, archs: tuple[str, ...]) -> None:
             "reads index_topk, index_n_heads and index_head_dim, so it cannot start this model")
 
 
+def _bidirectional(r: Reader) -> str | None:
+    """The text config's use_bidirectional_attention where it names what it covers (Gemma 4's
+    "vision"); a bool (Gemma 3's, EmbeddingGemma's) or none gives None."""
+    value = r.get("use_bidirectional_attention")
+    return value if isinstance(value, str) else None
+
+
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     """The ModelSpec of a checked config.json, in reading order: readers, sizes, layers,
     context, quantization, MTP, towers, then the keys left over (each step's notes kept)."""
@@ -348,6 +355,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         vocab_size=vocab,
         per_layer_input_size=ple_width,
         per_layer_input_vocab=ple_rows,
+        use_bidirectional_attention=_bidirectional(r),
         layers=tuple(layers),
         tie_word_embeddings=tie,
         text_tie_word_embeddings=text_tie,

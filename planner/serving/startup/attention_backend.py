@@ -455,44 +455,6 @@ def sm90_fa4_takes_kv(kv: str, version: Version) -> bool:
         kv in ("fp8", "fp8_e4m3") and version >= SM90_FA4_FP8_HD512_FROM)
 
 
-GEMMA4_TEXT_ONLY_PREFIX_FROM: Version = (0, 28, 0)
-"""NOTE: the first wheel whose ModelConfig turns Gemma 4's mm-prefix attention off where
-multimodal inputs are configuration-disabled (config/model.py _supports_multimodal_for_mm_prefix,
-passed to transformers_utils/model_arch_config_convertor.py
-Gemma4ModelArchConfigConvertor.is_mm_prefix_lm; 0.28.0-0.34.0). The 0.24.0-0.27.1 wheels'
-is_mm_prefix_lm takes no such argument: use_bidirectional_attention "vision" (both catalog
-Gemma 4 configs) sets use_mm_prefix on every layer (model_executor/layers/attention/
-attention.py), and FlashInfer, whose supports_mm_prefix is the base class's False
-(v1/attention/backend.py validate_configuration: "partial multimodal token full attention not
-supported"), is skipped."""
-
-
-def gemma4_flashinfer_sm90(spec: ModelSpec, version: Version, cc: int, kv: str) -> bool:
-    """Whether vLLM `version` serves this text-only Gemma 4's attention on FLASHINFER on
-    compute capability 9.0 (`cc` 90) for an fp8* KV cache of `kv` (vLLM's name): Gemma4Config
-    runs FlashAttention 4 there (gemma4_forced_triton False, from 0.24), whose FLASH_ATTN refuses
-    the cache (sm90_fa4_takes_kv), and FLASHINFER, next in platforms/cuda.py
-    _get_backend_priorities off 10.x, lists fp8 / fp8_e4m3 / fp8_e5m2 and head sizes 256 and 512
-    (flashinfer_head_sizes), from GEMMA4_TEXT_ONLY_PREFIX_FROM; before it TRITON_ATTN serves
-    those layers (use_mm_prefix whatever the limits).
-
-    NOTE: model_executor/models/config.py Gemma4Config.verify_and_update_config sets
-    attention_config.flash_attn_version = 4 for every layer in the 0.24.0-0.30.0 wheels, so
-    fa_utils.get_flash_attn_version gives 4 for the 256-wide layers too and FLASH_ATTN refuses
-    fp8 / fp8_e4m3 on each layer ("FP8 KV cache requires FA3 on SM90 or FA4 on SM100",
-    0.30.0 flash_attn.py supports_combination): FlashInfer takes all of them. From the 0.31.0
-    wheel (0.33.0, 0.34.0 the same) it leaves flash_attn_version unset on the 9.x family for a
-    cache_dtype starting "fp8" ("per-layer FA3/FA4 selection for FP8 KV cache on SM90"): FA3
-    for the 256-wide layers, FA4 for the 512-wide (get_flash_attn_version upgrades head_size >
-    256), both taking fp8 / fp8_e4m3, so only fp8_e5m2 stays on FlashInfer. Read for a
-    text-only Gemma 4: served with images (use_mm_prefix) FlashInfer is skipped and TRITON_ATTN
-    serves these layers (not modelled from 0.28: docs/known-limits.md).
-    """
-    return (cc == 90 and kv.startswith("fp8") and not sm90_fa4_takes_kv(kv, version)
-            and version >= GEMMA4_TEXT_ONLY_PREFIX_FROM
-            and not gemma4_forced_triton(spec, version[1], cc) and gemma4_mixed_heads(spec))
-
-
 def gemma4_mixed_heads(spec: ModelSpec) -> bool:
     """A Gemma 4 whose attention layers have heads of two sizes (gemma-4-26B-A4B: 256 and 512),
     the models Gemma4Config routes (gemma4_forced_triton)."""

@@ -1,8 +1,8 @@
 """Which attention backend vLLM gives Gemma 4's layers (heads of 256 on the sliding layers, 512
 on the global ones) per KV dtype, GPU and release, read from the wheels and pinned against
 Headroom's rules (planner.serving.startup.attention_backend: gemma4_forced_triton,
-gemma4_flashinfer_sm90, sm90_fa4_takes_kv), for a text-only Gemma 4 (served with images,
-use_mm_prefix reroutes it: docs/known-limits.md).
+sm90_fa4_takes_kv; gemma4_backend.gemma4_backend), text-only (no mm prefix) and served with
+images (mm prefix: the reading in test_gemma4_mm_prefix_backend.py's docstring).
 
 The reading, per cell (0.29.0, 0.30.0, 0.31.0, 0.33.0 and 0.34.0 wheels):
 - model_executor/models/config.py Gemma4Config.verify_and_update_config: head dims differ
@@ -26,21 +26,21 @@ The reading, per cell (0.29.0, 0.30.0, 0.31.0, 0.33.0 and 0.34.0 wheels):
 import pytest
 
 from planner.catalog import catalog_spec
-from planner.serving.startup.attention_backend import (
-    gemma4_flashinfer_sm90,
-    gemma4_forced_triton,
-    sm90_fa4_takes_kv,
-)
+from planner.serving.startup.attention_backend import sm90_fa4_takes_kv
+from planner.serving.startup.gemma4_backend import gemma4_backend
 from planner.serving.vllm_versions import parse_version
 
 MODELS = ("google/gemma-4-26B-A4B", "nvidia/Gemma-4-31B-IT-NVFP4")
-RELEASES = ("0.29.0", "0.30.0", "0.31.0", "0.33.0", "0.34.0")
+RELEASES = ("0.24.0", "0.27.0", "0.28.0", "0.29.0", "0.30.0", "0.31.0", "0.33.0", "0.34.0")
 KV_DTYPES = ("auto", "fp8", "fp8_e4m3", "fp8_e5m2")
 GPUS = {"H100": 90, "B200": 100, "RTX 5090": 120, "A100": 80}
 
 
-def _expected(gpu: str, kv: str, version: str) -> str:
-    """The backend of the module docstring's reading for one cell."""
+def _expected(gpu: str, kv: str, version: str, images: bool) -> str:
+    """The backend of the module docstring's reading for one cell (of
+    test_gemma4_mm_prefix_backend.py's served with `images`)."""
+    if images:
+        return _expected_with_images(gpu, kv, parse_version(version)[1])
     if gpu in ("A100", "RTX 5090"):
         return "TRITON_ATTN"
     if gpu == "B200" or kv == "fp8_e5m2":
@@ -50,23 +50,30 @@ def _expected(gpu: str, kv: str, version: str) -> str:
     return "FLASHINFER" if parse_version(version) < (0, 31, 0) else "FLASH_ATTN"
 
 
-def _headroom(repo: str, gpu: str, kv: str, version: str) -> str:
-    """The backend Headroom's rules give the cell: forced TRITON_ATTN, FlashInfer on 9.0 where
-    FLASH_ATTN refuses the cache, FLASHINFER first on 10.x, else FLASH_ATTN."""
-    spec, cc, parsed = catalog_spec(repo), GPUS[gpu], parse_version(version)
-    if gemma4_forced_triton(spec, parsed[1], cc):
+def _expected_with_images(gpu: str, kv: str, minor: int) -> str:
+    """Under mm prefix: FlashInfer out, the composites first from 0.30."""
+    if gpu in ("A100", "RTX 5090"):
         return "TRITON_ATTN"
-    if cc // 10 == 10 or gemma4_flashinfer_sm90(spec, parsed, cc, kv):
-        return "FLASHINFER"
-    return "FLASH_ATTN"
+    if gpu == "B200":
+        if minor >= 30:
+            return "TRITON_FLASHINFER"
+        return "TRITON_ATTN" if kv == "fp8_e5m2" else "FLASH_ATTN"
+    if kv == "fp8_e5m2":
+        return "TRITON_ATTN"
+    if kv == "auto":
+        return "TRITON_FLASH_ATTN" if minor >= 30 else "FLASH_ATTN"
+    return "TRITON_FLASH_ATTN" if minor >= 31 else "TRITON_ATTN"
 
 
 @pytest.mark.parametrize("repo", MODELS)
 @pytest.mark.parametrize("gpu", list(GPUS))
 @pytest.mark.parametrize("kv", KV_DTYPES)
 @pytest.mark.parametrize("version", RELEASES)
-def test_gemma4_backend_per_cell(repo, gpu, kv, version):
-    assert _headroom(repo, gpu, kv, version) == _expected(gpu, kv, version)
+@pytest.mark.parametrize("images", [False, True])
+def test_gemma4_backend_per_cell(repo, gpu, kv, version, images):
+    spec = catalog_spec(repo)
+    assert gemma4_backend(spec, parse_version(version), GPUS[gpu], kv,
+                          mm_prefix=images) == _expected(gpu, kv, version, images)
 
 
 @pytest.mark.parametrize(("kv", "version", "takes"), [
@@ -83,4 +90,4 @@ def test_flashattention_4_on_hopper_takes_kv(kv, version, takes):
 def test_no_flashinfer_for_a_model_without_two_head_sizes():
     # Gemma-3 (one head size, 256) is never routed by Gemma4Config: FA3 takes its fp8 cache
     spec = catalog_spec("google/gemma-3-4b-it")
-    assert not gemma4_flashinfer_sm90(spec, (0, 30, 0), 90, "fp8")
+    assert gemma4_backend(spec, (0, 30, 0), 90, "fp8", mm_prefix=False) is None

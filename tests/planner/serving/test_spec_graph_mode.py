@@ -27,9 +27,9 @@ WARNING = ("CUDAGraphMode.FULL_AND_PIECEWISE is not supported with spec-decode f
 
 
 def _backend(repo: str, cc: str, version: str, tokens: int = 1, vendor: str = "nvidia",
-             kv: str = "auto", served: str = "bfloat16") -> str | None:
+             kv: str = "auto", served: str = "bfloat16", images: bool = False) -> str | None:
     return spec_piecewise_backend(catalog_spec(repo), vllm_rules(version), cc, vendor, kv,
-                                  served, tokens)
+                                  served, tokens, images)
 
 
 @pytest.mark.parametrize(("version", "backend"), [
@@ -149,11 +149,14 @@ def test_flashinfer_on_sm90_and_sm12x(cc, kv, version, backend):
     ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.34.0", "FlashInferBackend"),
     # 0.29.0 returns UNIFORM_SINGLE_TOKEN_DECODE on 9.0 whatever the head (span until 0.30)
     ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.29.0", "FlashInferBackend"),
-    # 0.24.0-0.27.1: use_mm_prefix on every Gemma 4 layer whatever the limits (is_mm_prefix_lm
-    # takes no supports_multimodal before 0.28.0); FlashInfer supports no mm prefix, so
-    # TRITON_ATTN (ALWAYS) serves the fp8_e5m2 cache: full graphs kept
+    # 0.24.0-0.26.0: use_mm_prefix on every Gemma 4 layer whatever the limits (the 0.26.0
+    # wheel's Gemma4ModelArchConfigConvertor.is_mm_prefix_lm() takes no supports_multimodal;
+    # 0.27.0's config/model.py passes _supports_multimodal_for_mm_prefix()); FlashInfer supports
+    # no mm prefix, so TRITON_ATTN (ALWAYS) serves the fp8_e5m2 cache: full graphs kept. These
+    # cells are text-only (images=False): 0.27.0 lowers like 0.28.0
     ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.24.0", None),
-    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.27.0", None),
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.26.0", None),
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.27.0", "FlashInferBackend"),
     ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.28.0", "FlashInferBackend"),
     # inside the range: Llama-3.1-8B head 4,096 / 32 = 128 (128 % 16 == 0), Gemma-3-4B head
     # 256 (the top of it): UNIFORM_BATCH, full graphs kept
@@ -181,12 +184,14 @@ def test_flashinfer_xqa_head_sizes_from_0_30(repo, cc, kv, version, backend):
     # FlashInfer serves them (attention_backend.gemma4_flashinfer_sm90). Its
     # get_cudagraph_support is UNIFORM_SINGLE_TOKEN_DECODE on 9.0 outright in 0.25.0-0.29.0
     # and, from 0.30.0, for the 512-wide layers (_is_xqa_head_dim_supported: 512 > 256):
-    # piecewise graphs only with a draft, for a text-only Gemma 4 from 0.28.0
-    # (attention_backend.GEMMA4_TEXT_ONLY_PREFIX_FROM); 0.24.0-0.27.1 set use_mm_prefix
-    # whatever the limits (use_bidirectional_attention "vision"), FlashInfer takes no mm prefix
-    # and TRITON_ATTN (ALWAYS) serves the layers: full graphs kept
+    # piecewise graphs only with a draft, for a text-only Gemma 4 from 0.27.0
+    # (gemma4_backend.GEMMA4_TEXT_ONLY_PREFIX_FROM: 0.27.0 config/model.py
+    # _supports_multimodal_for_mm_prefix); 0.24.0-0.26.0 set use_mm_prefix whatever the limits
+    # (use_bidirectional_attention "vision"), FlashInfer takes no mm prefix and TRITON_ATTN
+    # (ALWAYS) serves the layers: full graphs kept
     ("0.24.0", None),
-    ("0.27.0", None),
+    ("0.26.0", None),
+    ("0.27.0", "FlashInferBackend"),
     ("0.28.0", "FlashInferBackend"),
     ("0.29.0", "FlashInferBackend"),
     ("0.30.0", "FlashInferBackend"),
@@ -237,10 +242,10 @@ def test_flashinfer_xqa_head_512_on_12x_from_0_30():
     spec = parse_model_config({**entry.config, "head_dim": 512}, None, name=entry.repo_id)
     assert {layer.mixer.head_dim for layer in spec.layers} == {512}
     lowered = spec_piecewise_backend(spec, vllm_rules("0.30.0"), "12.0", "nvidia", "fp8",
-                                     "bfloat16", 3)
+                                     "bfloat16", 3, False)
     assert lowered == "FlashInferBackend"
     assert spec_piecewise_backend(spec, vllm_rules("0.29.0"), "12.0", "nvidia", "fp8",
-                                  "bfloat16", 3) is None
+                                  "bfloat16", 3, False) is None
 
 
 @pytest.mark.parametrize(("cc", "version", "backend"), [

@@ -1,0 +1,97 @@
+"""The attention backend vLLM 0.24+ gives a Gemma 4 with heads of two sizes (gemma-4-26B-A4B,
+Gemma-4-31B: 256 on the sliding layers, 512 on the global ones) on Hopper (9.0) and datacenter
+Blackwell (10.x), with and without bidirectional attention over image tokens ("mm prefix"),
+which FlashInfer cannot run and which from 0.30 puts the Triton composites first. Their CUDA
+graph support is what a speculative draft's graph mode follows (planner.serving.spec_graph_mode).
+"""
+
+from planner.model.spec import ModelSpec
+from planner.serving.startup.attention_backend import (
+    gemma4_forced_triton,
+    gemma4_mixed_heads,
+    sm90_fa4_takes_kv,
+)
+from planner.serving.vllm_versions import Version
+
+GEMMA4_ROUTED_FROM: Version = (0, 24, 0)
+"""The first wheel whose Gemma4Config runs FlashAttention 4 for every layer where it can
+(attention_backend.gemma4_forced_triton); before it this module gives no backend."""
+
+GEMMA4_TEXT_ONLY_PREFIX_FROM: Version = (0, 27, 0)
+"""NOTE: the first wheel whose ModelConfig turns Gemma 4's mm-prefix attention off where
+multimodal inputs are configuration-disabled: config/model.py get_model_arch_config passes
+_supports_multimodal_for_mm_prefix() (multimodal/registry.py supports_multimodal_inputs: False
+under --language-model-only or with every supported modality's limit at 0) to
+transformers_utils/model_arch_config_convertor.py Gemma4ModelArchConfigConvertor
+.is_mm_prefix_lm(supports_multimodal) (0.27.0, 0.27.1, 0.28.0, 0.30.0, 0.34.0 wheels). The
+0.24.0-0.26.0 wheels' is_mm_prefix_lm() takes no argument: use_bidirectional_attention
+"vision" sets mm prefix whatever the limits."""
+
+GEMMA4_COMPOSITES_FROM: Version = (0, 30, 0)
+"""NOTE: the first wheel with the mm-prefix composites, which platforms/cuda.py
+_get_backend_priorities puts first where use_mm_prefix is set (0.30.0-0.34.0 wheels):
+TRITON_FLASH_ATTN (v1/attention/backends/triton_flash_attn.py TritonFlashAttentionBackend:
+TRITON_ATTN for image-mask prefills, FlashAttention for causal ones; head sizes 256 and 512;
+on 9.x only) ahead of FLASH_ATTN off 10.x, TRITON_FLASHINFER (triton_flashinfer.py
+TritonFlashInferBackend: TRITON_ATTN and FLASHINFER, 64-token kernel blocks) ahead of
+FLASHINFER on 10.x. Absent from the 0.29.0 wheel."""
+
+COMPOSITE_CLASS = {"TRITON_FLASH_ATTN": "TritonFlashAttentionBackend",
+                   "TRITON_FLASHINFER": "TritonFlashInferBackend"}
+"""The composites' class names, which vLLM's spec-decode graph warning prints
+(v1/worker/gpu_model_runner.py: min_cg_attn_backend = attn_backend.__name__, 0.30.0)."""
+
+
+def gemma4_mm_prefix(spec: ModelSpec, version: Version, images_served: bool) -> bool:
+    """Whether vLLM `version` sets use_mm_prefix on this model's attention layers: a gemma4
+    config whose use_bidirectional_attention is "vision" (google/gemma-4-26B-A4B,
+    nvidia/Gemma-4-31B-IT-NVFP4), served with a modality (`images_served`: not
+    mm_modes.text_only), or whatever the limits before GEMMA4_TEXT_ONLY_PREFIX_FROM.
+
+    NOTE: model_executor/layers/attention/attention.py Attention.__init__ `self.use_mm_prefix =
+    model_config is not None and model_config.is_mm_prefix_lm` (0.24.0-0.34.0 wheels), which
+    the selector passes to each backend's validate_configuration."""
+    return (spec.model_type == "gemma4" and spec.use_bidirectional_attention == "vision"
+            and (images_served or version < GEMMA4_TEXT_ONLY_PREFIX_FROM))
+
+
+def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefix: bool
+                   ) -> str | None:
+    """The backend vLLM `version` gives every attention layer of this Gemma 4 on compute
+    capability `cc` (90 for 9.0) with a KV cache of `kv` (vLLM's name) and use_mm_prefix
+    `mm_prefix` (gemma4_mm_prefix); None where Gemma4Config does not route it (one head size,
+    before GEMMA4_ROUTED_FROM) or off 9.0 / 10.x / forced TRITON_ATTN's GPUs.
+
+    NOTE (0.24.0, 0.27.0, 0.28.0, 0.30.0, 0.31.0, 0.34.0 wheels): v1/attention/backend.py
+    validate_configuration refuses a backend whose supports_mm_prefix is False under mm prefix
+    ("partial multimodal token full attention not supported"): FLASHINFER's is the base
+    class's False, TRITON_ATTN's True, FLASH_ATTN's is_fa_version_supported(4) with
+    supports_combination asking FlashAttention 4 (Gemma4Config sets it), and from 0.31 refusing
+    a quantized cache on 9.0 ("SM90 FP8 KV with mm_prefix requires Triton"). A composite
+    (GEMMA4_COMPOSITES_FROM) takes a layer where both halves take it, its causal half without
+    mm prefix: TRITON_FLASH_ATTN's FlashAttention half lists no fp8_e5m2 and takes an fp8 /
+    fp8_e4m3 cache where FlashAttention does (sm90_fa4_takes_kv: from 0.31, FA3 at 256 and FA4
+    at 512, `fa_version not in (3, 4)` its check; 0.30's _FA4Backend FA4 only), so
+    on 9.0: 16-bit FLASH_ATTN (0.24-0.29) / TRITON_FLASH_ATTN (0.30+); fp8 / fp8_e4m3
+    TRITON_ATTN (0.24-0.30) / TRITON_FLASH_ATTN (0.31+); fp8_e5m2 TRITON_ATTN; on 10.x
+    FLASH_ATTN (FlashAttention 4 takes fp8 / fp8_e4m3 on family 100: fa_utils.py
+    flash_attn_supports_kv_cache_dtype) or TRITON_ATTN for fp8_e5m2 (0.24-0.29), else
+    TRITON_FLASHINFER (Triton and FlashInfer list every fp8 cache). Text-only (no mm prefix)
+    9.0 runs FLASH_ATTN, or FLASHINFER where it refuses the cache; 10.x FLASHINFER first.
+    """
+    if not gemma4_mixed_heads(spec) or version < GEMMA4_ROUTED_FROM:
+        return None
+    if gemma4_forced_triton(spec, version[1], cc):
+        return "TRITON_ATTN"
+    composites = mm_prefix and version >= GEMMA4_COMPOSITES_FROM
+    if cc // 10 == 10:
+        if not mm_prefix:
+            return "FLASHINFER"
+        if composites:
+            return "TRITON_FLASHINFER"
+        return "TRITON_ATTN" if kv == "fp8_e5m2" else "FLASH_ATTN"
+    if cc != 90:
+        return None
+    if sm90_fa4_takes_kv(kv, version):
+        return "TRITON_FLASH_ATTN" if composites else "FLASH_ATTN"
+    return "TRITON_ATTN" if mm_prefix else "FLASHINFER"

@@ -1,0 +1,141 @@
+"""Gemma 4 served with images: vLLM sets use_mm_prefix (bidirectional attention over image
+tokens) and picks its attention backend among those that take it, read from the wheels and
+pinned against planner.serving.startup.gemma4_backend (the per-cell table:
+test_gemma4_attention_backend.py) and the draft's graph mode (planner.serving.spec_graph_mode).
+
+The reading (0.24.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.33.0, 0.34.0 wheels):
+- transformers_utils/model_arch_config_convertor.py Gemma4ModelArchConfigConvertor
+  .is_mm_prefix_lm: use_bidirectional_attention == "vision" (both catalog Gemma 4 configs);
+  from 0.27.0 it takes supports_multimodal (config/model.py _supports_multimodal_for_mm_prefix:
+  False under --language-model-only or every modality's limit at 0), before it none.
+- v1/attention/backend.py validate_configuration: "partial multimodal token full attention
+  not supported" for a backend whose supports_mm_prefix is False: FLASHINFER (the base class).
+  FLASH_ATTN's is is_fa_version_supported(4); its supports_combination asks FA4 under mm prefix
+  (Gemma4Config sets flash_attn_version 4 on 9.x / 10.x), refuses an fp8 cache under FA4 on
+  9.0 before 0.31 (fa_utils.py flash_attn_supports_kv_cache_dtype), fp8_e5m2 always, and from
+  0.31 any quantized cache on 9.0 under mm prefix ("SM90 FP8 KV with mm_prefix requires
+  Triton"). TRITON_ATTN takes mm prefix and every fp8 cache.
+- platforms/cuda.py _get_backend_priorities from 0.30.0: TRITON_FLASHINFER first on 10.x and
+  TRITON_FLASH_ATTN first on 9.x where use_mm_prefix. TRITON_FLASH_ATTN's causal half
+  (FlashAttention, asked without mm prefix) lists no fp8_e5m2, and takes fp8 / fp8_e4m3 where
+  FlashAttention does: not 0.30's FA4-only _FA4Backend, 0.31's _FABackend with FA3 at 256 and
+  FA4 at 512. TRITON_FLASHINFER's halves list every fp8 cache.
+So on an H100: 16-bit FLASH_ATTN 0.24-0.29, TRITON_FLASH_ATTN from 0.30; fp8 / fp8_e4m3
+TRITON_ATTN 0.24-0.30, TRITON_FLASH_ATTN from 0.31; fp8_e5m2 TRITON_ATTN. On a B200: FLASH_ATTN
+0.24-0.29 (FA4 takes fp8 / fp8_e4m3 on family 100), TRITON_ATTN for fp8_e5m2; from 0.30
+TRITON_FLASHINFER. A100 and RTX 5090: Gemma4Config forces TRITON_ATTN (no FA4).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.eagle import parse_eagle_draft
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.spec_graph_mode import spec_piecewise_backend
+from planner.serving.startup.gemma4_backend import gemma4_mm_prefix
+from planner.serving.vllm_versions import parse_version, vllm_rules
+
+MODELS = ("google/gemma-4-26B-A4B", "nvidia/Gemma-4-31B-IT-NVFP4")
+DRAFTERS = Path(__file__).resolve().parents[2] / "fixtures" / "drafters"
+
+
+@pytest.mark.parametrize(("version", "images", "on"), [
+    ("0.24.0", False, True), ("0.26.0", False, True),  # is_mm_prefix_lm() takes no limits
+    ("0.27.0", False, False), ("0.34.0", False, False),  # text-only: off
+    ("0.27.0", True, True), ("0.34.0", True, True),
+])
+def test_mm_prefix_follows_images_from_0_27(version, images, on):
+    for repo in MODELS:
+        spec = catalog_spec(repo)
+        assert spec.use_bidirectional_attention == "vision"  # config.json
+        assert gemma4_mm_prefix(spec, parse_version(version), images) is on
+
+
+def test_no_mm_prefix_without_vision_bidirectional_attention():
+    # Gemma-3's config holds no use_bidirectional_attention string; vLLM's Gemma 4 convertor
+    # is not its model_type's
+    spec = catalog_spec("google/gemma-3-4b-it")
+    assert spec.use_bidirectional_attention is None
+    assert not gemma4_mm_prefix(spec, (0, 24, 0), True)
+
+
+def _lowered(repo: str, cc: str, version: str, kv: str, images: bool) -> str | None:
+    return spec_piecewise_backend(catalog_spec(repo), vllm_rules(version), cc, "nvidia", kv,
+                                  "bfloat16", 3, images)
+
+
+@pytest.mark.parametrize("repo", MODELS)
+@pytest.mark.parametrize(("cc", "kv", "version", "with_images", "text_only"), [
+    # H100, 16-bit: FLASH_ATTN (FA4: UNIFORM_BATCH) either way before 0.30; from 0.30 the
+    # composite, whose MMPrefixAttentionRouting.get_cudagraph_support is
+    # UNIFORM_SINGLE_TOKEN_DECODE (Gemma 4's sliding layers clamp their image block:
+    # mm_prefix_clamp_sliding_window=self.is_sliding), below a draft's UNIFORM_BATCH
+    ("9.0", "auto", "0.29.0", None, None),
+    ("9.0", "auto", "0.30.0", "TritonFlashAttentionBackend", None),
+    ("9.0", "auto", "0.34.0", "TritonFlashAttentionBackend", None),
+    # H100, fp8: TRITON_ATTN (ALWAYS) with images where text-only runs FlashInfer's
+    # single-token decode (0.27-0.29 outright, 0.30 the 512-wide layers' XQA miss)
+    ("9.0", "fp8", "0.28.0", None, "FlashInferBackend"),
+    ("9.0", "fp8_e4m3", "0.30.0", None, "FlashInferBackend"),
+    # from 0.31 the composite with images, FLASH_ATTN (FA3 / FA4, full graphs) text-only
+    ("9.0", "fp8", "0.31.0", "TritonFlashAttentionBackend", None),
+    ("9.0", "fp8_e4m3", "0.34.0", "TritonFlashAttentionBackend", None),
+    # H100, fp8_e5m2: TRITON_ATTN with images in every release; FlashInfer text-only
+    ("9.0", "fp8_e5m2", "0.29.0", None, "FlashInferBackend"),
+    ("9.0", "fp8_e5m2", "0.34.0", None, "FlashInferBackend"),
+    # B200: FLASH_ATTN / TRITON_ATTN with images before 0.30 (full), TRITON_FLASHINFER from it;
+    # text-only FLASHINFER with TRT-LLM attention (UNIFORM_BATCH)
+    ("10.0", "auto", "0.29.0", None, None),
+    ("10.0", "fp8_e5m2", "0.29.0", None, None),
+    ("10.0", "auto", "0.30.0", "TritonFlashInferBackend", None),
+    ("10.0", "fp8_e5m2", "0.34.0", "TritonFlashInferBackend", None),
+    # A100 / RTX 5090: TRITON_ATTN forced either way
+    ("8.0", "auto", "0.34.0", None, None),
+    ("12.0", "fp8", "0.34.0", None, None),
+])
+def test_a_draft_follows_the_backend_images_pick(repo, cc, kv, version, with_images, text_only):
+    assert _lowered(repo, cc, version, kv, True) == with_images
+    assert _lowered(repo, cc, version, kv, False) == text_only
+
+
+def _gemma4_with_a_draft(language_model_only: bool):
+    """gemma-4-26B-A4B on one H100 under vLLM 0.30.0 with an EAGLE-3 draft of 3 tokens: the
+    Llama-3-70B drafter's config (tests/fixtures/drafters) resized to Gemma 4's hidden size
+    2,816 and vocabulary (no Gemma 4 drafter is published there; the graph mode follows the
+    target's attention backend only)."""
+    config = json.loads((DRAFTERS / "specforge__llama3-70B-eagle3.json").read_text("utf-8"))
+    drafter = parse_eagle_draft({**config, "hidden_size": 2816, "num_attention_heads": 16,
+                                 "intermediate_size": 8448, "vocab_size": 262144}, "drafter")
+    return plan(PlanRequest(
+        model=catalog_spec("google/gemma-4-26B-A4B"), cluster=preset_cluster("h100-sxm", 1),
+        layout=ParallelLayout(tp=1),
+        engine=EngineSettings(speculative_draft=drafter, num_speculative_tokens=3,
+                              vllm_version="0.30.0", max_model_len=8192, max_num_seqs=256,
+                              max_num_batched_tokens=8192,
+                              language_model_only=language_model_only)))
+
+
+def test_images_served_lower_a_drafts_graphs_on_the_composite():
+    # Capture sizes: 4 tokens a decode request, largest min(256 x 4 x 2, 512) = 512: 1, 2, 4,
+    # 8..256 by 8 (32), 272..512 by 16 (16) = 51 piecewise. Full decode graphs take the sizes
+    # that hold whole requests of 4 (Model Runner V2 from 0.25 keeps the sizes unrounded): 49
+    # (all but 1 and 2). Served with images TRITON_FLASH_ATTN (UNIFORM_SINGLE_TOKEN_DECODE)
+    # lowers FULL_AND_PIECEWISE to PIECEWISE: 51 x 8,808,038 B = 449,209,938 B; with
+    # --language-model-only FLASH_ATTN (FA4, UNIFORM_BATCH) keeps them: 100 x 8,808,038 B =
+    # 880,803,800 B
+    images = _gemma4_with_a_draft(language_model_only=False)
+    graphs = next(t for t in images.terms if t.key == "cuda_graphs")
+    assert images.cuda_graph_bytes_per_gpu == 51 * 8_808_038 == 449_209_938
+    assert "(51 piecewise + 0 full graphs)" in graphs.formula
+    assert ("attention backend TritonFlashAttentionBackend (support: "
+            "AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE); setting cudagraph_mode=PIECEWISE"
+            ) in graphs.note
+    text_only = _gemma4_with_a_draft(language_model_only=True)
+    assert text_only.cuda_graph_bytes_per_gpu == 100 * 8_808_038 == 880_803_800
+    assert "spec-decode" not in next(t for t in text_only.terms if t.key == "cuda_graphs").note
