@@ -112,7 +112,7 @@ def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
 
 
 QWEN3_VL_30B = "Qwen/Qwen3-VL-30B-A3B-Instruct"
-"""Its catalog entry is the config file plus a cited rope block (test below)."""
+"""Its catalog entry is the config file plus the keys a printed copy adds (test below)."""
 
 SHARED_CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "model-configs"
 """../shared/model-configs beside the checkout (SOURCES.md), where it is. It holds
@@ -134,7 +134,7 @@ def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> N
     for path in files:
         entry = catalog_entry(path.stem.replace("__", "/", 1))
         assert entry is not None, path.name
-        if entry.repo_id == QWEN3_VL_30B:  # the file plus one cited block: test below
+        if entry.repo_id == QWEN3_VL_30B:  # the file plus four keys: test below
             continue
         assert entry.config == json.loads(path.read_text()), path.name
         quant = path.with_name(f"{path.stem}.hf_quant_config.json")
@@ -319,17 +319,28 @@ def test_a_mistyped_repo_id_is_offered_the_bundled_ids_near_it() -> None:
 
 
 
-def test_qwen3_vl_30b_is_aiconfigurators_file_with_the_hub_s_rope_block() -> None:
-    """aiconfigurator's copy (tests/fixtures/configs) has no rope block in text_config; the
-    transcription of the Hub file in swedishembedded/brain (crates/qwen3vlmoe/src/config.rs
-    @fb3ab37b, hf_30b_a3b_json: "rope_scaling": { "mrope_interleaved": true, "mrope_section":
-    [24, 20, 20], "rope_type": "default" }) has: the entry is the file with that block, cited."""
+def test_qwen3_vl_30b_is_the_inspection_report_s_config_json() -> None:
+    """A public model-inspection report of a local download prints the raw config.json
+    (tests/fixtures/configs/SOURCES.md, 'Tenth search'): aiconfigurator's copy (tests/fixtures/
+    configs) plus text_config.rope_scaling (also in swedishembedded/brain's transcription of the
+    Hub file, crates/qwen3vlmoe/src/config.rs @fb3ab37b), transformers_version and the vision
+    start/end token ids. No repository or commit can be cited for the report: still
+    reconstructed."""
     entry = catalog_entry(QWEN3_VL_30B)
     file = json.loads((CONFIG_DIR / "Qwen__Qwen3-VL-30B-A3B-Instruct.json").read_text())
     block = {"mrope_interleaved": True, "mrope_section": [24, 20, 20], "rope_type": "default"}
-    assert entry.config == {**file, "text_config": {**file["text_config"], "rope_scaling": block}}
+    assert entry.config == {**file, "text_config": {**file["text_config"], "rope_scaling": block},
+                            "transformers_version": "4.57.0.dev0",
+                            "vision_start_token_id": 151652, "vision_end_token_id": 151653}
     assert entry.provenance == "reconstructed"
-    assert "swedishembedded/brain" in entry.source and "fb3ab37b" in entry.source
+    assert "model-inspection report" in entry.source and "fb3ab37b" in entry.source
     spec = parse_model_config(entry.config)
     # mrope_section in the text config's rope block: vLLM's get_rope builds an M-RoPE
     assert spec.mrope and spec.max_position_embeddings == 262_144
+    # The report's shard scan: 882 tensors, 31,070,754,032 parameters. By hand, a layer:
+    # q 2048 x 4096 + k, v 2048 x 512 each + o 4096 x 2048 = 18,874,368, q/k norms 2 x 128;
+    # 128 experts x 3 x 2048 x 768 = 603,979,776; router 128 x 2048 = 262,144; norms 2 x 2048
+    # -> 623,120,640; x 48 = 29,909,790,720; embed and lm_head 151,936 x 2048 = 311,164,928
+    # each, final norm 2,048 -> 30,532,122,624 text; vision tower 538,631,408 (transformers'
+    # meta-device count, tests/fixtures/param_counts.json) -> 31,070,754,032.
+    assert count_params(spec).total == 31_070_754_032

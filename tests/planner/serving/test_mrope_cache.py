@@ -47,8 +47,8 @@ def _rope_bytes(repo_id: str, release: str) -> int:
     # the factor): 262,144 x 64 x 2 B = 33,554,432 B
     (QWEN35_27B, "0.31.0", 262_144 * 4 * 64 * 2),
     (QWEN35_27B, "0.32.0", 262_144 * 64 * 2),
-    # Qwen3-VL-30B-A3B: the catalog's text_config.rope_scaling is the Hub's (swedishembedded/
-    # brain's transcription; planner/catalog_data), the same M-RoPE block as Qwen3-VL-32B's,
+    # Qwen3-VL-30B-A3B: the catalog's text_config.rope_scaling is the Hub's (a printed copy and
+    # swedishembedded/brain's transcription; planner/catalog_data), Qwen3-VL-32B's M-RoPE block,
     # head_dim 128: 262,144 x 4 x 128 x 2 B = 268,435,456 B to 0.31.0; qwen3_vl_moe.py's
     # decoder layer passes mrope_positions_factor 1 from 0.32.0: 262,144 x 128 x 2 B
     (QWEN3_VL_30B, "0.11.0", 1_048_576 * 128 * 2),
