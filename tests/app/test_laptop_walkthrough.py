@@ -140,3 +140,19 @@ def test_one_nodes_network_fact_says_it_is_not_used() -> None:
     # two nodes: the rate first, as it is planned (400 / 8 = 50 GB/s)
     row = _network_row(open_page("hardware", gpu="rtx-3090", gpn="8", nodes="2"))
     assert row.startswith("400 Gb/s NIC per GPU / 8 bits per byte = 50 GB/s per direction")
+
+
+def test_a_one_value_heatmap_says_what_its_cells_stand_for() -> None:
+    # Qwen3-0.6B on one H100: every format and KV dtype holds the model's whole 40,960-token
+    # window (tests/app/test_display.py works the pool out), so every cell read "41k" in one
+    # green, without a colour bar, under the table's "40,960": nothing said what the cells
+    # stand for, nor that the colours tell nothing apart
+    at = open_page(None, gpu="h100-sxm", gpn="1", model="Qwen/Qwen3-0.6B")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    said = "Every combination has the same ceiling (tokens), 40,960: the heatmap tells none apart"
+    assert [c.value for c in at.caption if c.value.startswith(said)]
+    # the seed's ceilings differ (formats that do not fit): no such line
+    seed = open_page()
+    seed.button(key="plan.run_sweep").click().run()
+    assert not [c.value for c in seed.caption if c.value.startswith("Every combination")]

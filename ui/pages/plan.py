@@ -843,6 +843,11 @@ def _sweep_section(request: PlanRequest) -> None:
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       **keep("plan.heatmap_metric", "ceiling (tokens)"))
     st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
+    if len(same := table[metric].dropna().unique()) == 1:  # one colour and "41k" in each cell,
+        # no colour bar (ui.charts.sweep_heatmap): the figure it stands for, and that the
+        # colours tell no combination apart (the table's other columns do)
+        st.caption(f"Every combination has the same {metric}, {same[0]:,.10g}: the heatmap "
+                   "tells none apart; the table above ranks them by its other columns.")
     layouts = table["layout"].nunique()
     if layouts > HEATMAP_MAX_LAYOUTS:
         st.caption(f"The heatmap shows the {HEATMAP_MAX_LAYOUTS} layouts with the best {metric} "
