@@ -22,12 +22,12 @@ NOTE: read in the 0.9.1-0.34.0 wheels:
   a dense model has no EP group (parallel_state.py initialize_model_parallel: "Don't create EP
   group for dense models", `model_config.is_moe`; 0.11.1-0.13.0 make it for every model, 0.14.0,
   0.15.0, 0.19.0, 0.33.0 and 0.34.0 read), so no manager and no package check there; the MoE
-  layers dispatch through it only with both (fused_moe/config.py
+  layers run its all-to-all kernels only with both (fused_moe/config.py
   FusedMoEParallelConfig.use_all2all_kernels: `dp_size > 1 and use_ep`; 0.33.0 adds prefill
   context parallel, which Headroom does not plan, and sequence-parallel MoE
-  (vllm_versions.sequence_parallel_moe), which need DP > 1 too). Without EP the layers fall
-  back to all-gather + reduce-scatter (0.33.0 all2all_utils.maybe_make_prepare_finalize:
-  "Detected DP deployment with no --enable-expert-parallel").
+  (vllm_versions.sequence_parallel_moe), which need DP > 1 too). Without EP at DP > 1 they
+  still dispatch through the manager's own dispatch / combine, which only the gathering
+  managers have (no_ep_dispatch_refusal).
 - Removed values the parser still takes: pplx from 0.17.0, naive from 0.19.0
   (ParallelConfig.__post_init__ logs "The '<value>' all2all backend has been removed. Falling
   back to 'allgather_reducescatter'." and runs that).
@@ -200,10 +200,48 @@ def running_backend(given: str | None, version: Version) -> str:
     return effective_backend(given or default, version)
 
 
+GATHERS = (AGRS, NAIVE)
+"""The managers whose dispatch / combine gather the DP ranks' tokens (no_ep_dispatch_refusal)."""
+
+
+def no_ep_dispatch_refusal(backend: str | None, version: Version, dp: int, ep: bool,
+                           is_moe: bool) -> str | None:
+    """vLLM `version`'s failure where an MoE model runs at --data-parallel-size > 1 without
+    --enable-expert-parallel on a given backend whose manager has no dispatch (any but
+    GATHERS, a removed value replaced: effective_backend); None elsewhere.
+
+    NOTE: the EP group's communicator builds the backend's manager whenever DP > 1
+    (base_device_communicator.py `use_ep = data_parallel_size > 1`; cuda_communicator.py
+    CudaCommunicator.__init__ by all2all_backend), and without EP the MoE layer dispatches
+    through it: fused_moe/layer.py forward_impl `do_naive_dispatch_combine = dp_size > 1 and
+    not isinstance(quant_method, FusedMoEModularMethod)` then get_ep_group().dispatch (0.11.1,
+    0.13.0 wheels); from 0.19.0 the runner's do_naive_dispatch_combine
+    (get_ep_group().dispatch_router_logits / combine) or, for a quant method with its own
+    modular kernel, all2all_utils.maybe_make_prepare_finalize's "Falling back to
+    AllGather+ReduceScatter" prepare / finalize (prepare_finalize/naive_dp_ep.py), whose
+    prepare calls get_ep_group().dispatch (0.19.0, 0.34.0 wheels). Only NaiveAll2AllManager
+    and AgRsAll2AllManager implement dispatch and combine; the PPLX, DeepEP (HT, LL, V2),
+    FlashInfer, MoRI, MoonEP, NIXL EP and passthrough managers inherit or keep
+    All2AllManagerBase's `raise NotImplementedError` (device_communicators/*.py of the 0.11.1,
+    0.19.0 and 0.34.0 wheels, read class by class), so vLLM stops at its profiling forward.
+    Read, not run. FlashInfer CUTLASS MoE's chunked DP path (0.11.x) is not modelled."""
+    if backend is None or ep or dp < 2 or not is_moe:
+        return None
+    runs = effective_backend(backend, version)
+    if runs in GATHERS:
+        return None
+    return (f"NotImplementedError (--all2all-backend {runs} without --enable-expert-parallel "
+            f"at --data-parallel-size {dp}: vLLM {version_label(version)} builds {runs}'s "
+            "manager for the EP group whenever DP > 1 and the MoE layers dispatch through it "
+            "without EP too, and that manager has no dispatch; vLLM stops at its profiling "
+            "forward). Add --enable-expert-parallel, or give allgather_reducescatter.")
+
+
 def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: bool,
                   tokens_given: bool = False) -> list[str]:
     """What vLLM `version` does with --all2all-backend `backend` on this layout, in the plan's
-    notes: ignored (a dense model, DP = 1, or DP > 1 without EP), replaced (a removed value),
+    notes: ignored (a dense model, DP = 1), the gather DP > 1 without EP runs through it
+    (no_ep_dispatch_refusal refuses the backends that have none), replaced (a removed value),
     the package its manager needs where vLLM builds one (DP > 1, and from 0.14.0 a model
     with MoE layers: DENSE_NO_EP_GROUP_FROM), and the batched-DP token budget where no
     --max-num-batched-tokens is given (`tokens_given`: batched_dp_moe)."""
@@ -215,14 +253,17 @@ def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: boo
                      f"{BATCHED_DP_TOKENS} (ParallelConfig.use_batched_dp_moe, SchedulerConfig."
                      "DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP), not the GPU's default: "
                      "the budget planned here.")
-    if not runs_all2all(dp, ep, is_moe):
+    runs = effective_backend(backend, version)
+    if not is_moe or dp < 2:
         why = ("the model has no MoE layers" if not is_moe else
                "the MoE all-to-all runs only with --enable-expert-parallel and "
-               "--data-parallel-size > 1 (FusedMoEParallelConfig.use_all2all_kernels)"
-               + ("; without EP the MoE layers all-gather and reduce-scatter" if dp > 1
-                  else ""))
+               "--data-parallel-size > 1 (FusedMoEParallelConfig.use_all2all_kernels)")
         notes.append(f"--all2all-backend {backend}: vLLM {v} ignores it on this layout: {why}.")
-    runs = effective_backend(backend, version)
+    elif not ep:  # a gathering manager here: no_ep_dispatch_refusal refuses the others
+        how = "broadcast and all-reduce" if runs == NAIVE else "all-gather and reduce-scatter"
+        notes.append(f"--all2all-backend {backend}: without --enable-expert-parallel vLLM {v}'s "
+                     f"MoE layers still dispatch through its manager at --data-parallel-size "
+                     f"> 1: they {how} the DP ranks' tokens.")
     if runs != backend:
         notes.append(f"--all2all-backend {backend}: vLLM {v} logs \"The '{backend}' all2all "
                      "backend has been removed. Falling back to 'allgather_reducescatter'.\" "

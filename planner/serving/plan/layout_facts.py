@@ -6,7 +6,7 @@ from operator import itemgetter
 from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_places
 from planner.model.attention import cdiv
 from planner.model.spec import ModelSpec, MoeMlp
-from planner.serving.all2all import all2all_notes, runs_all2all
+from planner.serving.all2all import all2all_notes, no_ep_dispatch_refusal, runs_all2all
 from planner.serving.eagle_window import draft_rank_bytes
 from planner.serving.engine import EngineSettings, StageKv, sparse_mla_kv
 from planner.serving.eplb import (
@@ -148,6 +148,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     lora = sized_lora(spec, s, r.vision_first_stage_only)
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
+        or no_ep_dispatch_refusal(s.all2all_backend if all2all_taken(s) else None, version,
+                                  layout.dp, layout.ep, spec.is_moe) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
         or (fp8_block_refusal(spec, r.scheme, layout, version,  # LoRA: no padded FP8 shard
                               None if s.enable_lora else s.moe_backend)

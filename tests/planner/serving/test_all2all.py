@@ -20,7 +20,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from planner.serving.vllm_versions import vllm_rules
+from planner.serving.vllm_versions import LayoutRefused, vllm_rules
 from planner.units import GIB
 from tests.cli.conftest import run_main
 
@@ -170,7 +170,6 @@ def test_the_tokens_each_release_sizes_it_for(version, tokens, budget, rdma) -> 
     ("0.34.0", "nixl_ep", EP_DP, 256),
     ("0.19.0", "deepep_low_latency", EP_DP, 8192),       # before the rule
     ("0.34.0", "deepep_high_throughput", EP_DP, 8192),   # not a batched-DP backend
-    ("0.34.0", "deepep_low_latency", ParallelLayout(tp=2, dp=4), 8192),      # no EP
     ("0.34.0", "deepep_low_latency", ParallelLayout(tp=8, ep=True), 8192),   # DP = 1
 ])
 def test_batched_dp_moe_defaults_the_token_budget_to_256(version, backend, layout,
@@ -189,7 +188,6 @@ def test_batched_dp_moe_defaults_the_token_budget_to_256(version, backend, layou
 
 @pytest.mark.parametrize(("layout", "model", "why"), [
     (ParallelLayout(tp=8, ep=True), QWEN, "--data-parallel-size > 1"),
-    (ParallelLayout(tp=2, dp=4), QWEN, "without EP the MoE layers all-gather"),
     (ParallelLayout(tp=2, dp=4), "Qwen/Qwen3-8B", "the model has no MoE layers"),
 ])
 def test_a_layout_vllm_ignores_it_on_is_noted_and_costs_nothing(layout, model, why) -> None:
@@ -203,6 +201,49 @@ def test_a_layout_vllm_ignores_it_on_is_noted_and_costs_nothing(layout, model, w
     # EP group for dense models"): no package check there
     assert any("DeepEP kernels not found" in w for w in given.warnings) == (
         layout.dp > 1 and model == QWEN)
+
+
+NO_EP = ParallelLayout(tp=2, dp=4)
+
+
+@pytest.mark.parametrize(("backend", "version"), [
+    ("deepep_high_throughput", "0.33.0"), ("deepep_low_latency", "0.19.0"),
+    ("deepep_high_throughput", "0.11.1"), ("pplx", "0.16.0"), ("nixl_ep", "0.34.0"),
+])
+def test_a_backend_without_dispatch_stops_vllm_without_ep(backend, version) -> None:
+    # Qwen3-30B-A3B (MoE) at TP=2 x DP=4 without --enable-expert-parallel: the EP group's
+    # communicator builds the backend's manager at DP > 1 (base_device_communicator.py
+    # `use_ep = data_parallel_size > 1`) and the MoE layers' naive DP dispatch calls
+    # get_ep_group().dispatch (0.11.1 fused_moe/layer.py forward_impl; 0.19.0 / 0.34.0
+    # prepare_finalize/naive_dp_ep.py and the runner's dispatch_router_logits), which the
+    # PPLX / DeepEP / NIXL EP managers leave to All2AllManagerBase: raise NotImplementedError
+    with pytest.raises(LayoutRefused) as refused:
+        _plan(backend, NO_EP, version)
+    assert str(refused.value) == (
+        f"NotImplementedError (--all2all-backend {backend} without --enable-expert-parallel "
+        f"at --data-parallel-size 4: vLLM {version} builds {backend}'s manager for the EP group "
+        "whenever DP > 1 and the MoE layers dispatch through it without EP too, and that "
+        "manager has no dispatch; vLLM stops at its profiling forward). Add "
+        "--enable-expert-parallel, or give allgather_reducescatter.")
+    # (so no batched-DP token budget without EP either: use_batched_dp_moe needs EP too)
+    # with EP its all-to-all kernels run (use_all2all_kernels): planned
+    assert _plan(backend, ParallelLayout(tp=2, dp=4, ep=True), version).errors == []
+
+
+@pytest.mark.parametrize(("backend", "version", "how"), [
+    # AgRsAll2AllManager all_gatherv's / reduce_scatterv's; NaiveAll2AllManager broadcasts
+    # and all-reduces (given naive still runs on 0.18.0); pplx is replaced by
+    # allgather_reducescatter from 0.17.0 (ParallelConfig.__post_init__)
+    ("allgather_reducescatter", "0.33.0", "all-gather and reduce-scatter"),
+    ("naive", "0.18.0", "broadcast and all-reduce"),
+    ("pplx", "0.17.0", "all-gather and reduce-scatter"),
+])
+def test_a_gathering_backend_runs_without_ep(backend, version, how) -> None:
+    p = _plan(backend, NO_EP, version)
+    assert p.errors == []
+    assert f"--all2all-backend {backend}: without --enable-expert-parallel vLLM {version}'s " \
+        "MoE layers still dispatch through its manager at --data-parallel-size > 1: they " \
+        f"{how} the DP ranks' tokens." in p.warnings
 
 
 @pytest.mark.parametrize(("version", "checked"), [("0.13.0", True), ("0.14.0", False),
