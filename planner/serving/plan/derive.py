@@ -79,6 +79,7 @@ from planner.serving.startup.autoround import (
     inc_as_stored_errors,
     inc_overrides_quantization,
 )
+from planner.serving.startup.gemma4_backend import gemma4_default_block, gemma4_mm_prefix
 from planner.serving.startup.quant_method import config_quant_method
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.weight_load import weight_load_rules
@@ -267,8 +268,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         max_model_len=_drafted_len(s, runner[0], max_model_len),
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
-        block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
-                                  selector_kv, gpu.vendor),
+        block_size=_block_size(spec, s, rules, gpu, selector_kv),
         act_b=TORCH_DTYPE_BYTES[served],
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
@@ -510,6 +510,22 @@ def _nemotron_ssm_bytes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) ->
 def _asked_bytes(mamba_dtype: str) -> int | None:
     """The width of a --mamba-cache-dtype / --mamba-ssm-cache-dtype given (None: auto)."""
     return None if mamba_dtype == "auto" else TORCH_DTYPE_BYTES[mamba_dtype]
+
+
+def _block_size(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: GpuSpec,
+                selector_kv: str) -> int:
+    """The block size vLLM runs with (mla_block.mla_block_size), raised where a Gemma 4
+    served with images runs TRITON_FLASHINFER and --block-size is not given
+    (gemma4_backend.gemma4_default_block)."""
+    block = mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
+                           selector_kv, gpu.vendor)
+    if s.block_size is not None or gpu.vendor != "nvidia":
+        return block
+    cc = _cc(gpu)
+    return gemma4_default_block(spec, rules.version, cc[0] * 10 + cc[1],
+                                VLLM_KV_DTYPE[selector_kv],
+                                gemma4_mm_prefix(spec, rules.version, not text_only(spec, s)),
+                                block)
 
 
 def _cc(gpu) -> tuple[int, int]:

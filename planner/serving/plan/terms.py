@@ -967,7 +967,8 @@ def _block_source(s: EngineSettings, r: Resolved, stage: StageKv | None,
     if n == r.block_size == default_block_size(rules.version) and not mla:
         return f"{n}-token blocks: vLLM {rules.label}'s CacheConfig.DEFAULT_BLOCK_SIZE"
     return (f"{n}-token blocks: what vLLM {rules.label} picks for this model and GPU "
-            "(planner.serving.mla_block.mla_block_size, engine.stage_layouts)")
+            "(planner.serving.mla_block.mla_block_size, startup.gemma4_backend"
+            ".gemma4_default_block, engine.stage_layouts)")
 
 
 def _block_inputs(stage: StageKv | None, kv_b: KvBytes, tp: int) -> TermInputs:

@@ -95,3 +95,22 @@ def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefi
     if sm90_fa4_takes_kv(kv, version):
         return "TRITON_FLASH_ATTN" if composites else "FLASH_ATTN"
     return "TRITON_ATTN" if mm_prefix else "FLASHINFER"
+
+
+TRITON_FLASHINFER_BLOCK = 64
+"""NOTE: triton_flashinfer.py TritonFlashInferBackend kernel_block_sizes=(64,) (0.30.0-0.34.0
+wheels). Its supports_block_size(16) is False (composite.py: v1/attention/backend.py
+supports_block_size, 16 % 64), so get_preferred_block_size gives its smallest kernel block, 64,
+where --block-size is not given (platforms/interface.py update_block_size_for_backend: the first
+attention layer's backend in 0.30.0; _preferred_block_size_for_backends with one backend class
+in 0.31.0-0.34.0): 0.30-0.33's default of 16 becomes 64, 0.34's default is 64 already."""
+
+
+def gemma4_default_block(spec: ModelSpec, version: Version, cc: int, kv: str,
+                         mm_prefix: bool, block_size: int) -> int:
+    """The block size vLLM `version` runs this Gemma 4 with, where --block-size is not given
+    and Headroom's default rule gives `block_size`: TRITON_FLASHINFER_BLOCK at least on
+    TRITON_FLASHINFER (gemma4_backend), else `block_size`."""
+    if gemma4_backend(spec, version, cc, kv, mm_prefix) == "TRITON_FLASHINFER":
+        return max(block_size, TRITON_FLASHINFER_BLOCK)
+    return block_size

@@ -139,3 +139,48 @@ def test_images_served_lower_a_drafts_graphs_on_the_composite():
     text_only = _gemma4_with_a_draft(language_model_only=True)
     assert text_only.cuda_graph_bytes_per_gpu == 100 * 8_808_038 == 880_803_800
     assert "spec-decode" not in next(t for t in text_only.terms if t.key == "cuda_graphs").note
+
+
+def _gemma4_31b_on_b200(version: str, language_model_only: bool):
+    """nvidia/Gemma-4-31B-IT-NVFP4 (50 sliding layers of 16 KV heads x 256, window 1,024; 10
+    global of 4 x 512; its FP8 KV cache: 450,560 B a token) on one B200, 262,144 tokens."""
+    return plan(PlanRequest(
+        model=catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4"), cluster=preset_cluster("b200", 1),
+        engine=EngineSettings(vllm_version=version, max_model_len=262144,
+                              max_num_batched_tokens=4096,
+                              language_model_only=language_model_only)))
+
+
+@pytest.mark.parametrize("version", ["0.30.0", "0.33.0"])
+def test_triton_flashinfer_takes_64_token_blocks_on_a_b200(version):
+    # TRITON_FLASHINFER's only kernel block is 64 (triton_flashinfer.py kernel_block_sizes), so
+    # get_preferred_block_size turns the default 16 into 64. Sliding page 64 x 8,192 B =
+    # 524,288 B; global page 64 x 4,096 B = 262,144 B -> global blocks of 128 tokens. One
+    # 262,144-token request: 262,144 / 128 = 2,048 global blocks + 5 sliding groups x
+    # (cdiv(1,023 + 8,192 in flight, 64) + 1 = 145) = 2,773 blocks of 10 x 524,288 B
+    # (test_plan.py's H100 case pages 16 and 11,077, as text-only FLASHINFER does here)
+    images = _gemma4_31b_on_b200(version, language_model_only=False)
+    assert images.kv_bytes_per_token_per_gpu == 450_560
+    assert (images.block_size, images.num_gpu_blocks) == (
+        64, images.kv_cache_bytes_per_gpu // 5_242_880)
+    assert images.max_concurrency == pytest.approx(images.num_gpu_blocks / 2_773, rel=1e-9)
+    block = next(t for t in images.terms if t.key == "bytes_per_block")
+    assert "64-token blocks: what vLLM" in block.note + block.formula
+    assert "gemma4_default_block" in block.note + block.formula
+    text_only = _gemma4_31b_on_b200(version, language_model_only=True)
+    assert (text_only.block_size, text_only.num_gpu_blocks) == (
+        16, text_only.kv_cache_bytes_per_gpu // 1_310_720)
+    assert text_only.max_concurrency == pytest.approx(text_only.num_gpu_blocks / 11_077,
+                                                      rel=1e-9)
+
+
+def test_a_given_block_size_is_kept_and_0_29_has_no_composite():
+    # --block-size given: update_block_size_for_backend skips phase 1 (user_specified_block_size)
+    # and keeps it (which backend then takes 32 is not modelled: docs/known-limits.md); 0.29.0
+    # (no TRITON_FLASHINFER) runs FLASH_ATTN on the B200 with images: the default 16
+    given = plan(PlanRequest(
+        model=catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4"), cluster=preset_cluster("b200", 1),
+        engine=EngineSettings(vllm_version="0.33.0", max_model_len=262144,
+                              max_num_batched_tokens=4096, block_size=32)))
+    assert given.block_size == 32
+    assert _gemma4_31b_on_b200("0.29.0", language_model_only=False).block_size == 16
