@@ -61,6 +61,8 @@ class Worker(NamedTuple):
     # 0 off V2 or where it is not read
     dsv4_sequence_parallel: bool = False  # DeepSeek-V4's sequence-parallel mode on this layout
     # (weights_dsv4.dsv4_sequence_parallel): its residual holds tokens / tp (activation_bytes)
+    attention_workspace: int = 0  # FlashInfer's workspace inside the CUDA graph estimate
+    # (planner.serving.flashinfer_workspace): 0 where vLLM does not measure it there
 
 
 class Overheads(NamedTuple):
@@ -116,8 +118,8 @@ class VllmEngine:
                   graphs_subtracted: bool) -> Overheads:
         """Activation peak (the larger of the forward's, EPLB's profile rearrangement and V2's
         warm peak),
-        non-torch memory (the all-to-all buffer included), CUDA graphs (overrides in
-        `settings` win) and the model runner's buffers."""
+        non-torch memory (the all-to-all buffer included), CUDA graphs (FlashInfer's workspace
+        included; overrides in `settings` win) and the model runner's buffers."""
         w, s = worker, settings
         if s.activation_bytes is not None:
             act = s.activation_bytes
@@ -136,7 +138,7 @@ class VllmEngine:
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs))
-            + dsv4_first_capture_bytes(w.facts.dsv4, w.graphs[0]))
+            + dsv4_first_capture_bytes(w.facts.dsv4, w.graphs[0]) + w.attention_workspace)
         return Overheads(act, nt, graphs, graphs_subtracted, w.runner_buffers)
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,

@@ -38,6 +38,7 @@ from planner.serving.engine import (
     profiled_encoder,
 )
 from planner.serving.eplb import profile_note
+from planner.serving.flashinfer_workspace import WORKSPACE_NOTE
 from planner.serving.hardware import memory_total_note
 from planner.serving.lora.coverage import LORA_TOWER_CONNECTOR
 from planner.serving.lora.cuda_graphs import lora_capture_cases, lora_capture_counts
@@ -67,7 +68,12 @@ from planner.serving.plan.moe import (
 )
 from planner.serving.plan.shared import gib, spec_params
 from planner.serving.plan.verdict import Outcome
-from planner.serving.plan.worker import runner_buffers, sequence_parallel, v2_warm_peak
+from planner.serving.plan.worker import (
+    flashinfer_workspace,
+    runner_buffers,
+    sequence_parallel,
+    v2_warm_peak,
+)
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes
 from planner.serving.spec_graph_mode import spec_piecewise_note
@@ -365,8 +371,9 @@ the activation peak, the all-to-all buffer in the non-torch term) say first unde
 their figures stand, subtracted from nothing (0.11.1, 0.34.0 wheels)."""
 
 
-INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers")
-"""The terms shown as parts of the activation or non-torch term (plan_terms)."""
+INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers",
+                        "flashinfer_workspace")
+"""The terms shown as parts of the activation, non-torch or CUDA graph term (plan_terms)."""
 
 
 SOURCE_SUFFIX = "_source"
@@ -442,6 +449,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     eplb = eplb_profile(st, bind.pp_stage)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
+    attention_ws = 0 if s.cuda_graph_bytes is not None else flashinfer_workspace(st)
     terms = [
         _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
@@ -450,7 +458,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _non_torch_term(st, bind, buffer),
         *_runner_buffers_terms(st, bind, buffers, rules),
         _graphs_term(s, r, bind, dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0]),
-                     _graphs_note(s, r, rules, v2_graphs + draft_graphs)),
+                     _graphs_note(s, r, rules, v2_graphs + draft_graphs), attention_ws),
         _kv_cache_term(st, bind, warm, stage, buffers),
         _per_token_term(st, bind, stage, rules),
         _block_term(st, stage, rules),
@@ -459,6 +467,12 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _context_term(bind, out.ceiling, out.model_limit, r.long_len),
     ]
     _insert_inside_terms(terms, s, rules, buffer, eplb, workspace, r.mbt)
+    if attention_ws:  # right after the cuda_graphs term, which holds it
+        terms.insert(next(i for i, t in enumerate(terms) if t.key == "cuda_graphs") + 1, _term(
+            "flashinfer_workspace", "FlashInfer attention workspace (inside the CUDA graph "
+            "estimate)", attention_ws, "B", f"VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE "
+            f"{attention_ws:,} B x 1 buffer = {gib(attention_ws)}", WORKSPACE_NOTE,
+            {"flashinfer_workspace_bytes": attention_ws, "full_graphs": r.graphs[1]}))
     lora = sized_lora(st.spec, s, r.vision_first_stage_only)
     if lora is not None:  # after the weights, which hold it
         terms.insert(2, _lora_term(st, bind, lora))
@@ -1010,15 +1024,18 @@ def _non_torch_term(st: Setup, bind: RankMemory,
 
 
 def _graphs_term(s: EngineSettings, r: Resolved, bind: RankMemory, first_capture: int,
-                 graphs_note: str) -> Term:
+                 graphs_note: str, attention_ws: int) -> Term:
     """The cuda_graphs term: the graphs captured at the per-graph figure (with DeepSeek-V4's
-    first capture), or the given figure."""
+    first capture and FlashInfer's workspace, the flashinfer_workspace term), or the given
+    figure."""
     return _term(
         "cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
         f"{GRAPH_BYTES_PER_GRAPH / MIB:.1f} MiB x ({r.graphs[0]} piecewise + "
         f"{r.graphs[1]} full graphs)"
         + (f" + {first_capture / MIB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
            "first piecewise warm-up" if first_capture else "")
+        + (f" + {attention_ws / MIB:.0f} MiB FlashInfer workspace in the first FULL capture "
+           "(the flashinfer_workspace term)" if attention_ws else "")
         + f" = {gib(bind.cuda_graph_bytes)}"
         if s.cuda_graph_bytes is None and not s.enforce_eager
         else f"{gib(bind.cuda_graph_bytes)}",

@@ -1,0 +1,89 @@
+"""FlashInfer's attention workspace where vLLM's KV budget subtracts it: TRT-LLM decode's buffer,
+inside the CUDA graph estimate, on datacenter Blackwell, whose default attention is FlashInfer.
+
+Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.0, 0.25.0,
+0.29.0, 0.30.0 and 0.34.0 wheels):
+
+- The buffers: v1/attention/backends/flashinfer.py allocates `torch.zeros(size, uint8)`:
+  the module-global _get_trtllm_gen_workspace_buffer (0.11.0-0.19.0) /
+  _get_trtllm_workspace_buffer (0.25.0 on), one per process, when a TRT-LLM kernel first runs
+  in FlashInferImpl.forward; and FlashInferMetadataBuilder._get_workspace_buffer, one per
+  builder, for FlashInfer's own prefill / decode / cascade wrappers. size:
+  FLASHINFER_WORKSPACE_BUFFER_SIZE = 256 MiB in that file up to 0.11.0,
+  envs.VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE (default 394 * 1024 * 1024) from 0.11.1.
+- Decode on TRT-LLM: the builder's use_trtllm_decode_attention is utils/flashinfer.py
+  can_use_trtllm_attention: supports_trtllm_attention (the 10.x family, the cubins
+  reachable, no batch-invariant mode) and query heads a multiple of KV heads (0.20.0-0.34.0).
+- When: the profile run's dummy forward builds no attention metadata (V1
+  gpu_model_runner._dummy_run builds it only with force_attention or a FULL graph; V2's
+  profile_run passes skip_attn=True), so no buffer is in the profiled torch peak. Where the
+  CUDA graph estimate is subtracted (vllm_versions.GRAPHS_SUBTRACTED_FROM; V2:
+  VllmRules.v2_graph_estimate), profile_cudagraph_memory (V1 gpu_model_runner.py; V2
+  v1/worker/gpu/cudagraph_utils.py) initializes a minimal KV cache, then measures
+  torch.cuda.mem_get_info around the captures: the first FULL capture is a decode batch, whose
+  forward allocates the TRT-LLM buffer, so the estimate holds it. The buffer is a module
+  global: it outlives the profiling teardown and serves the real captures. V1 sums
+  max(first captures) + per-graph x (graphs - 1); at Headroom's one figure per graph
+  (engine.GRAPH_BYTES_PER_GRAPH) the FULL first capture plus the buffer is the max, so the
+  estimate grows by the buffer exactly; V2 measures every capture's delta, the buffer once.
+- Not counted here, held on top of the KV budget (docs/known-limits.md): the builder's buffer
+  (V2's attn_utils.init_attn_backend allocates it at KV-cache init, before the graph
+  measurement and again after the pool is sized; V1 where a prefill runs FlashInfer's own
+  wrapper, at warm-up), and the TRT-LLM buffer without FULL graphs or a subtracted estimate.
+- Which plans: platforms/cuda.py _get_backend_priorities puts FLASHINFER first for non-MLA
+  attention on compute capability 10.x (0.13.0-0.34.0; from 0.30.0 TRITON_FLASHINFER,
+  FlashInfer's composite, before it for multimodal prefix models), FLASH_ATTN first elsewhere.
+"""
+
+from planner.model.spec import AttentionMixer, ModelSpec
+from planner.serving.hardware import parse_capability
+from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
+from planner.serving.vllm_versions import Version
+from planner.units import MIB
+
+FLASHINFER_WORKSPACE_BYTES = 394 * MIB
+"""envs.py VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE's default, 394 * 1024 * 1024 = 413,138,944 B
+(0.11.1-0.34.0 wheels; 0.11.0 and before: flashinfer.py FLASHINFER_WORKSPACE_BUFFER_SIZE =
+256 MiB, before the releases whose graph estimate is subtracted)."""
+
+
+def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
+                    act_bytes: int) -> bool:
+    """Whether vLLM `version` serves `spec`'s attention on FlashInfer by default on this GPU:
+    compute capability 10.x (FLASHINFER first, _get_backend_priorities), a softmax attention
+    layer (MLA layers take the MLA list: FLASHINFER_MLA, CUTLASS_MLA, ...), 16-bit activations
+    (FlashInferBackend.supported_dtypes: float16, bfloat16), a head size it lists
+    (attention_backend.flashinfer_head_sizes), and not a Gemma 4 with heads of two sizes,
+    whose Gemma4Config picks the backend itself (attention_backend.gemma4_forced_triton)."""
+    cc = parse_capability(compute_capability)
+    if cc is None or cc[0] != 10 or act_bytes != 2 or gemma4_mixed_heads(spec):
+        return False
+    heads = flashinfer_head_sizes(version[1])
+    return any(isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim in heads
+               for layer in spec.layers)
+
+
+def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability: str,
+                          act_bytes: int, full_graphs: int, estimate_subtracted: bool) -> int:
+    """The FlashInfer workspace inside the CUDA graph estimate vLLM subtracts (module
+    docstring): TRT-LLM decode's one buffer where the estimate is subtracted, FULL graphs are
+    captured, the plan runs FlashInfer (runs_flashinfer) and every attention layer's query
+    heads are a multiple of its KV heads (can_use_trtllm_attention); 0 otherwise."""
+    if not (estimate_subtracted and full_graphs):
+        return 0
+    trtllm = all(layer.mixer.num_heads % layer.mixer.num_kv_heads == 0
+                 for layer in spec.layers if isinstance(layer.mixer, AttentionMixer))
+    return FLASHINFER_WORKSPACE_BYTES if trtllm and runs_flashinfer(
+        spec, version, compute_capability, act_bytes) else 0
+
+
+WORKSPACE_NOTE = (
+    "FlashInfer serves attention by default on compute capability 10.x (vLLM platforms/cuda.py "
+    "_get_backend_priorities) and decodes on TRT-LLM there (utils/flashinfer.py "
+    "can_use_trtllm_attention); that kernel's workspace (v1/attention/backends/flashinfer.py "
+    "_get_trtllm_workspace_buffer, one a process, envs.VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE "
+    "= 394 MiB in 0.11.1-0.34.0) is allocated in the first FULL decode capture of "
+    "profile_cudagraph_memory, so the CUDA graph estimate vLLM subtracts holds it and the KV "
+    "pool is smaller by it (planner.serving.flashinfer_workspace); the metadata builder's own "
+    "buffer is not counted (docs/known-limits.md)")
+"""The flashinfer_workspace term's note: where the figure comes from and why it is subtracted."""

@@ -1,0 +1,79 @@
+"""FlashInfer's attention workspace inside vLLM's subtracted CUDA graph estimate
+(planner.serving.flashinfer_workspace), worked out by hand from vLLM's source."""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.plan import Plan, PlanRequest, plan
+
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+# envs.py VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE default (0.11.1-0.34.0 wheels):
+# 394 x 1024 x 1024 = 394 x 1,048,576 = 413,138,944 B
+WORKSPACE = 413_138_944
+# engine.GRAPH_BYTES_PER_GRAPH: int(8.4 x 1,048,576) = int(8,808,038.4) = 8,808,038 B
+PER_GRAPH = 8_808_038
+
+
+def _plan(model: str, gpu: str, version: str, **settings) -> Plan:
+    return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster(gpu, 1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **settings)))
+
+
+def _workspace_term(p: Plan) -> int | None:
+    return next((t.value for t in p.terms if t.key == "flashinfer_workspace"), None)
+
+
+def _graphs(p: Plan) -> tuple[int, int]:
+    """(full, piecewise) graphs the cuda_graphs term counts."""
+    inputs = next(t.inputs for t in p.terms if t.key == "cuda_graphs")
+    return int(inputs["full_graphs"]), int(inputs["piecewise_graphs"])
+
+
+@pytest.mark.parametrize("version", ["0.20.0", "0.30.0", "0.34.0"])
+def test_b200_pool_shrinks_by_exactly_the_buffer(version):
+    # Llama-3.1-8B (32 query / 8 KV heads, head 128, bf16) on a B200 (10.0): FLASHINFER first
+    # (platforms/cuda.py _get_backend_priorities), TRT-LLM decode (32 % 8 == 0), FULL graphs
+    # captured, the graph estimate subtracted from 0.20.0 (V1 0.20-0.21, V2 from 0.29 / 0.34).
+    # --cuda-graph-bytes set to the graphs alone (8,808,038 B x graphs) is what the plan
+    # subtracted before: the planned pool is smaller than that one by 413,138,944 B exactly.
+    planned = _plan(LLAMA, "b200", version)
+    full, piecewise = _graphs(planned)
+    graphs_alone = PER_GRAPH * (full + piecewise)
+    assert full > 0
+    assert planned.cuda_graph_bytes_per_gpu == graphs_alone + WORKSPACE
+    assert _workspace_term(planned) == WORKSPACE
+    given = _plan(LLAMA, "b200", version, cuda_graph_bytes=graphs_alone)
+    assert given.kv_cache_bytes_per_gpu - planned.kv_cache_bytes_per_gpu == WORKSPACE
+    assert _workspace_term(given) is None  # a given estimate is taken as it stands
+
+
+def test_b200_unchanged_where_vllm_does_not_measure_it():
+    # 0.19.0 prints the estimate and does not subtract it (GRAPHS_SUBTRACTED_FROM 0.20.0);
+    # --enforce-eager captures no graph. Neither has the term; 0.19.0's graphs are 8,808,038 B
+    # a graph alone.
+    old = _plan(LLAMA, "b200", "0.19.0")
+    assert _workspace_term(old) is None
+    assert old.cuda_graph_bytes_per_gpu == PER_GRAPH * sum(_graphs(old))
+    assert _workspace_term(_plan(LLAMA, "b200", "0.30.0", enforce_eager=True)) is None
+
+
+def test_h100_flash_attn_plan_unchanged():
+    # 9.0 lists FLASH_ATTN first: no FlashInfer, graphs are 8,808,038 B a graph alone.
+    p = _plan(LLAMA, "h100-sxm", "0.30.0")
+    assert _workspace_term(p) is None
+    assert p.cuda_graph_bytes_per_gpu == PER_GRAPH * sum(_graphs(p))
+
+
+@pytest.mark.parametrize("model", [
+    # MLA layers take the MLA list (FLASHINFER_MLA, CUTLASS_MLA, ...), whose workspaces are
+    # other buffers (docs/known-limits.md), not this one
+    "deepseek-ai/DeepSeek-V2-Lite-Chat",
+    # heads of 256 and 512: Gemma4Config picks FlashAttention 4 on 10.x from 0.24
+    # (attention_backend.gemma4_forced_triton's NOTE), not FlashInfer
+    "google/gemma-4-26B-A4B",
+])
+def test_b200_plans_not_on_flashinfer_attention_have_no_term(model):
+    assert _workspace_term(_plan(model, "b200", "0.30.0")) is None
