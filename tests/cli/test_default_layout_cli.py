@@ -72,10 +72,20 @@ def test_deepseek_v3_on_two_nodes_of_8_h100_opens_on_a_replica_per_node(capsys, 
     assert data["per_gpu"][0]["budget_bytes"] < DSV3_ROUTED_BYTES // 8
 
 
-def test_deepseek_v3_weighs_the_same_per_gpu_with_and_without_ep(capsys) -> None:
+def test_deepseek_v3_weighs_the_same_per_gpu_with_and_without_ep_but_its_shared_experts(
+        capsys) -> None:
+    """TP=8 x DP=2: the routed experts weigh the same per GPU whether EP spreads them over the
+    16 ranks or TP x DP slices each over 16; with EP vLLM also turns on sequence-parallel MoE
+    (EP, TP > 1, DP > 1: vllm_versions.sequence_parallel_moe), under which deepseek_v2.py
+    builds the shared expert whole on every GPU (disable_tp=is_sequence_parallel, 0.11.0 on):
+    58 MoE layers x (3 x 7,168 x 2,048 FP8 bytes + 3 x 56 x 16 float32 block scales x 4 B) =
+    2,554,954,752 B whole, where TP=8 holds an eighth: 7/8 of it more a GPU."""
     without, _ = plan_json(capsys, *DSV3)
     with_ep, _ = plan_json(capsys, *DSV3, "--ep")
-    assert without["weights_bytes_per_gpu"] == with_ep["weights_bytes_per_gpu"]
+    shared_bytes = 58 * (3 * 7168 * 2048 + 3 * (7168 // 128) * (2048 // 128) * 4)
+    assert shared_bytes == 2_554_954_752
+    assert with_ep["weights_bytes_per_gpu"] - without["weights_bytes_per_gpu"] \
+        == shared_bytes - shared_bytes // 8 == 2_235_585_408
 
 
 def test_explicit_flags_are_honoured_as_before(capsys) -> None:
