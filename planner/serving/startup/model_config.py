@@ -266,6 +266,20 @@ def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
     return []
 
 
+ROPE_THETA_ONLY_UNTIL_0_12 = frozenset({
+    "arctic", "baichuan", "chatglm", "dbrx", "falcon", "gemma", "gemma2", "gptj", "gpt_neox",
+    "mixtral", "molmo", "olmo", "persimmon", "phi", "stablelm", "starcoder2",
+})  # fmt: skip
+"""Model types whose vLLM class passes get_rope no rope block before ROPE_PARAMETERS_WINDOW_FROM
+(`base=rope_theta` only), so a mixed rope_scaling reaches no cache key there.
+
+NOTE: every get_rope call of models/<type>.py passes neither rope_scaling nor a sixth
+positional argument in each of the 0.9.1, 0.9.2, 0.10.0-0.10.2, 0.11.0-0.11.2 wheels (an
+AST scan of each file); from the 0.12.0 wheel each passes rope_parameters. Files in that set in
+some of those wheels only are left out (refused as the rest): granitemoe (0.9.1-0.9.2), olmo2
+(0.9.1-0.10.2), minimax_text_01 (0.10.2-0.11.2)."""
+
+
 def _reads_layer_blocks(text_model_type: str, version: Version) -> bool:
     """Whether vLLM `version`'s class for this text model hands each attention layer its layer
     type's rope block (length.PER_LAYER_ROPE_TYPES): Gemma 3 / 3n from
@@ -318,7 +332,8 @@ def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool,
     (WindowInputs.ropes_mixed), where vLLM `version` reads it: a rope_scaling one in every
     release, a rope_parameters one from ROPE_PARAMETERS_WINDOW_FROM (before it transformers 4
     and vLLM read no rope_parameters: the config's top-level rope_theta is the rope, as
-    planned). Where the release's class reads the layer types' blocks (_reads_layer_blocks),
+    planned), but before it not for ROPE_THETA_ONLY_UNTIL_0_12, whose classes pass get_rope no
+    rope block. Where the release's class reads the layer types' blocks (_reads_layer_blocks),
     only on the layers handed a block that holds the others (_unhashable_layers). [] on the
     Transformers backend (`transformers_backend`: HF's own rotary embedding, no get_rope) and
     elsewhere. `overridden`: --hf-overrides sets a
@@ -342,7 +357,8 @@ def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool,
     w = spec.window
     if w is None or not w.ropes_mixed or transformers_backend:
         return []
-    if w.ropes_parameters_only and version < ROPE_PARAMETERS_WINDOW_FROM:
+    if version < ROPE_PARAMETERS_WINDOW_FROM and (
+            w.ropes_parameters_only or w.text_model_type in ROPE_THETA_ONLY_UNTIL_0_12):
         return []
     key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
     whose = "the" if overridden else "config.json's"

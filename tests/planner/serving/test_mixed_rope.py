@@ -215,3 +215,21 @@ def test_gemma_4_without_a_block_for_a_layer_type_is_refused():
     assert parse_model_config(config).window.ropes_mixed == ("full_attention",)
     assert _unhashable(_plan(config, "0.34.0")) == [_layer_refusal(
         "rope_parameters", "0.34.0", "sliding_attention", "full_attention", WHOLE)]
+
+
+@pytest.mark.parametrize(("repo", "release", "refused"), [
+    # mixtral.py / gemma2.py of the 0.9.1-0.11.2 wheels build their rotary embedding with
+    # get_rope(head_size, rotary_dim, max_position, base=rope_theta, is_neox_style): no
+    # rope_scaling reaches get_rope's cache key, so nothing is hashed and vLLM starts (the
+    # flat keys still scale the derived length); from 0.12.0 both pass
+    # rope_parameters=config.rope_parameters (the object whole): stopped
+    ("mistralai/Mixtral-8x7B-Instruct-v0.1", "0.9.1", False),
+    ("mistralai/Mixtral-8x7B-Instruct-v0.1", "0.11.2", False),
+    ("mistralai/Mixtral-8x7B-Instruct-v0.1", "0.12.0", True),
+    ("google/gemma-2-9b-it", "0.11.2", False),
+    ("google/gemma-2-9b-it", "0.12.0", True),
+])
+def test_a_class_passing_no_rope_block_before_0_12_is_not_stopped(repo, release, refused):
+    config = {**catalog_entry(repo).config, "rope_scaling": MIXED}
+    expected = [_refusal("rope_scaling").format(release)] if refused else []
+    assert _unhashable(_plan(config, release)) == expected
