@@ -36,9 +36,12 @@ def test_the_ranks_in_other_nodes(capsys) -> None:
     assert code == 0, err
     note = _note(out, "the EP all-to-all")
     assert "traffic to the 1,016 of 1,024 ranks in other nodes runs between nodes" in note, note
-    # on vLLM's default, allgather_reducescatter, a rank gathers its DP group's tokens: 127 of
-    # the 128 DP ranks sit in other nodes (one DP rank, TP=8, a node)
+    # on vLLM's default, allgather_reducescatter, at TP=8 > 1 with DP > 1 and EP vLLM turns
+    # on sequence-parallel MoE (vllm_versions.sequence_parallel_moe): each TP rank takes an
+    # eighth of the tokens and gathers over the whole EP group, not its DP group: the same
+    # 1,016 of 1,024 ranks in other nodes (without sequence-parallel MoE, 127 of the 128 DP
+    # ranks: tests/planner/serving/test_all2all_speed.py, EP off)
     code, out, err = run_main(capsys, *args)
     assert code == 0, err
     note = _note(out, "the EP all-to-all")
-    assert "traffic to the 127 of 128 DP ranks in other nodes runs between nodes" in note, note
+    assert "traffic to the 1,016 of 1,024 ranks in other nodes runs between nodes" in note, note
