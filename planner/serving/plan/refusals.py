@@ -19,7 +19,7 @@ from planner.serving.eplb import (
     model_refusal,
     settings_refusals,
 )
-from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
+from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts, parse_capability
 from planner.serving.hf_overrides import hf_overrides_errors, rope_overridden
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.lora.coverage import lora_refusal
@@ -31,7 +31,7 @@ from planner.serving.lora.expert_formats import (
 from planner.serving.lora.settings import served_dtype_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
-from planner.serving.mm_modes import mm_refusals
+from planner.serving.mm_modes import mm_refusals, text_only
 from planner.serving.moe_backend import (
     B12X,
     b12x_ep_refusal,
@@ -81,6 +81,7 @@ from planner.serving.startup.dtype import (
 )
 from planner.serving.startup.fp4_weights import rocm_fp4_moe_errors
 from planner.serving.startup.fused_shards import fused_shard_errors
+from planner.serving.startup.gemma4_backend import gemma4_mm_prefix_kv_errors
 from planner.serving.startup.model_config import (
     field_type_errors,
     gemma_tie_errors,
@@ -133,7 +134,7 @@ from planner.serving.vllm_versions import (
 )
 from planner.serving.weights import mtp_excluded, transformers_backend
 from planner.text import layer_span, rank_runs
-from planner.units import kv_cache_dtype_flag
+from planner.units import VLLM_KV_DTYPE, kv_cache_dtype_flag
 
 
 def refuse_unplannable(spec: ModelSpec, ccs: tuple[str, ...], s: EngineSettings,
@@ -233,6 +234,17 @@ def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmR
             + _refused_on_some(gpu, rules, f"{scheme.key} weights", weight_errors))
 
 
+def _mm_prefix_kv_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: GpuSpec
+                         ) -> list[str]:
+    """A Gemma 4 served with images whose KV dtype no mm-prefix backend lists
+    (gemma4_backend.gemma4_mm_prefix_kv_errors), on an NVIDIA GPU of known capability."""
+    cc = parse_capability(gpu.compute_capability)
+    if gpu.vendor != "nvidia" or cc is None:
+        return []
+    return gemma4_mm_prefix_kv_errors(spec, rules.version, cc[0] * 10 + cc[1],
+                                      VLLM_KV_DTYPE[s.kv_cache_dtype], not text_only(spec, s))
+
+
 def _refused_on_some(gpu: GpuSpec, rules: VllmRules, what: str,
                      errors: Callable[[GpuSpec], set[str]]) -> tuple[str, ...]:
     """unknown_capability_refusal of `what` on `gpu`, as a plan lists refusals: the refusal
@@ -255,7 +267,8 @@ def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     every start-up refusal: Triton meets them at the first prompt."""
     return (tuple(dtype_errors(gpu, served))  # Worker.init_device, before the model is built
             + tuple(flex_attention_errors(gpu, spec, cli))  # before its quantized-KV refusal
-            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
+            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)
+                    or _mm_prefix_kv_errors(spec, s, rules, gpu))
             + tuple(mla_prefill_errors(gpu, spec, cli))
             + tuple(flashinfer_sm75_errors(gpu, spec, s.kv_cache_dtype, cli, served))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability)))

@@ -114,3 +114,29 @@ def gemma4_default_block(spec: ModelSpec, version: Version, cc: int, kv: str,
     if gemma4_backend(spec, version, cc, kv, mm_prefix) == "TRITON_FLASHINFER":
         return max(block_size, TRITON_FLASHINFER_BLOCK)
     return block_size
+
+
+def gemma4_mm_prefix_kv_errors(spec: ModelSpec, version: Version, cc: int, kv: str,
+                               images_served: bool) -> list[str]:
+    """Why vLLM `version` finds no attention backend for this Gemma 4 served with images
+    (gemma4_mm_prefix) and an nvfp4 KV cache of `kv` (vLLM's name) on compute capability `cc`,
+    from GEMMA4_ROUTED_FROM: FlashInfer alone lists nvfp4 (attention_backend._nvfp4_error) and
+    takes no mm prefix; TRITON_ATTN, FLASH_ATTN, FLEX_ATTENTION and the composites, which take
+    it, list no nvfp4 (supported_kv_cache_dtypes, 0.24.0-0.34.0 wheels; TURBOQUANT takes neither).
+    Where Gemma4Config forces TRITON_ATTN (gemma4_forced_triton) vLLM refuses that backend
+    instead, images or not: not planned here.
+
+    NOTE: v1/attention/backend.py validate_configuration appends "partial multimodal token full
+    attention not supported" where use_mm_prefix and not supports_mm_prefix() (FlashInfer's is
+    the base class's False), "kv_cache_dtype not supported" where the dtype is not listed."""
+    if not (kv.startswith("nvfp4") and version >= GEMMA4_ROUTED_FROM
+            and gemma4_mm_prefix(spec, version, images_served)
+            and not gemma4_forced_triton(spec, version[1], cc)):
+        return []
+    return [f"No valid attention backend found for cuda with kv_cache_dtype={kv} and "
+            "use_mm_prefix=True: FLASHINFER, the one backend that lists it, reports 'partial "
+            "multimodal token full attention not supported' (the config's "
+            "use_bidirectional_attention \"vision\" turns on bidirectional attention over image "
+            "tokens), and TRITON_ATTN, FLASH_ATTN and FLEX_ATTENTION report 'kv_cache_dtype not "
+            f"supported' (compute capability {cc // 10}.{cc % 10}). Serve it with "
+            "--language-model-only, or with --kv-cache-dtype fp8."]

@@ -184,3 +184,35 @@ def test_a_given_block_size_is_kept_and_0_29_has_no_composite():
                               max_num_batched_tokens=4096, block_size=32)))
     assert given.block_size == 32
     assert _gemma4_31b_on_b200("0.29.0", language_model_only=False).block_size == 16
+
+
+def _gemma4_nvfp4(gpu: str, version: str, language_model_only: bool):
+    return plan(PlanRequest(
+        model=catalog_spec("google/gemma-4-26B-A4B"), cluster=preset_cluster(gpu, 1),
+        engine=EngineSettings(vllm_version=version, max_model_len=8192, kv_cache_dtype="nvfp4",
+                              language_model_only=language_model_only)))
+
+
+MM_PREFIX_REFUSAL = ("No valid attention backend found for cuda with kv_cache_dtype=nvfp4 and "
+                     "use_mm_prefix=True: FLASHINFER, the one backend that lists it, reports "
+                     "'partial multimodal token full attention not supported'")
+
+
+@pytest.mark.parametrize(("gpu", "version"), [("h100-sxm", "0.33.0"), ("b200", "0.30.0")])
+def test_an_nvfp4_cache_finds_no_backend_with_images(gpu, version):
+    # FlashInfer alone lists nvfp4 (10.x; 9.x through fa2 from 0.32) and takes no mm prefix;
+    # TRITON_ATTN / FLASH_ATTN / FLEX_ATTENTION and the composites take mm prefix but list no
+    # nvfp4 (supported_kv_cache_dtypes): vLLM's selector finds none. Text-only, FlashInfer runs it
+    images = _gemma4_nvfp4(gpu, version, language_model_only=False)
+    assert not images.fits
+    assert any(r.startswith(MM_PREFIX_REFUSAL) and "--language-model-only" in r
+               for r in images.errors)
+    text_only = _gemma4_nvfp4(gpu, version, language_model_only=True)
+    assert not any(r.startswith(MM_PREFIX_REFUSAL) for r in text_only.errors)
+
+
+def test_an_earlier_nvfp4_refusal_stands_alone():
+    # 0.31 on an H100: FlashInfer takes nvfp4 on the SM100 family only
+    # (attention_backend._nvfp4_error), refused as before, images or not
+    refusals = _gemma4_nvfp4("h100-sxm", "0.31.0", language_model_only=False).errors
+    assert refusals and not any(r.startswith(MM_PREFIX_REFUSAL) for r in refusals)
