@@ -400,7 +400,7 @@ SP_MOE_BACKENDS: tuple[tuple[Version, frozenset[str]], ...] = (
                             "deepep_low_latency", "mori", "nixl_ep"})),
     ((0, 19, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
                             "deepep_low_latency", "mori", "nixl_ep"})),
-    ((0, 24, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
+    ((0, 23, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
                             "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
                             "nixl_ep"})),
     ((0, 29, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
@@ -419,8 +419,9 @@ SP_MOE_BACKENDS: tuple[tuple[Version, frozenset[str]], ...] = (
                             "passthrough", "mori"})),
 )
 """NOTE: the all2all backends ParallelConfig.use_sequence_parallel_moe (config/parallel.py)
-names, from each release on (read in the 0.11.0-0.20.0, 0.24.0-0.34.0 wheels; 0.21-0.23 not
-read, taken as 0.20.0's): the property is True with one of them, --enable-expert-parallel,
+names, from each release on (read in the 0.11.0-0.20.0, 0.22.0-0.34.0 wheels; 0.21 not
+read, taken as 0.20.0's; mori_high_throughput / mori_low_latency replace mori from the 0.23.0
+wheel, as in the parser's choices): the property is True with one of them, --enable-expert-parallel,
 TP > 1 and DP > 1. 0.11.0 reads envs.VLLM_ALL2ALL_BACKEND, 0.11.1 on the field. The 0.10.2 wheel
 has no property (only DeepseekV2MoE turns sequence-parallel there, on the DeepEP backends,
 which 0.10.2 reads from VLLM_ALL2ALL_BACKEND alone and Headroom does not plan: its default is
@@ -431,15 +432,20 @@ SP_MOE_FROM: dict[str, Version] = {
                      "Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration",
                      "GptOssForCausalLM", "Llama4ForConditionalGeneration",
                      "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM",
-                     "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration"), (0, 11, 0)),
+                     "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration",
+                     "KimiVLForConditionalGeneration", "GraniteMoeForCausalLM"), (0, 11, 0)),
     "NemotronHForCausalLM": (0, 11, 1), "MiMoV2FlashForCausalLM": (0, 14, 0)}
 """NOTE: the architectures whose MoE block sets is_sequence_parallel = parallel_config
 .use_sequence_parallel_moe, from the first wheel whose model file reads it: qwen3_moe.py
 Qwen3MoeSparseMoeBlock (also Qwen3-VL-MoE's text model, qwen3_vl_moe.py), qwen3_next.py
 Qwen3NextSparseMoeBlock (also Qwen3.5-MoE's, qwen3_5.py), gpt_oss.py MLPBlock, llama4.py
-Llama4MoE and deepseek_v2.py DeepseekV2MoE (DeepSeek-V2/V3/V3.2, GLM-5's GlmMoeDsa, Kimi-K2.5's
-language model) from 0.11.0; nemotron_h.py NemotronHMoE from 0.11.1; mimo_v2_flash.py from
-0.14.0 (mimo_v2.py from 0.24.0); every wheel to 0.34.0. Not: MiniMax-M2, Mixtral, Gemma 4,
+Llama4MoE, granitemoe.py GraniteMoeMoE (GraniteMoeForCausalLM's decoder layer passes it; not
+granitemoeshared.py's nor granitemoehybrid.py's) and deepseek_v2.py DeepseekV2MoE (DeepSeek-V2/
+V3/V3.2, GLM-5's GlmMoeDsa, Kimi-K2.5's language model, and Kimi-VL's: kimi_vl.py builds
+DeepseekV2Model from a deepcopy of the VllmConfig, 0.11.0, or DeepseekV2ForCausalLM through
+init_vllm_registered_model, 0.34.0) from 0.11.0 (0.11.0, 0.19.0, 0.34.0 read); nemotron_h.py
+NemotronHMoE from 0.11.1; mimo_v2_flash.py from 0.14.0 (mimo_v2.py from 0.23.0); every wheel
+to 0.34.0. Not: MiniMax-M2, Mixtral, Gemma 4,
 Qwen2-MoE (their blocks pass no is_sequence_parallel) and DeepSeek-V4 (its own mode:
 DSV4_SEQUENCE_PARALLEL_FROM). gpt_oss.py adds `and vllm_config.lora_config is None` from the
 0.25.0 wheel (SP_MOE_GPT_OSS_LORA_OFF_FROM); the other blocks run it under LoRA too, which
@@ -451,7 +457,8 @@ from the 0.25.0 wheel (not in 0.24.0's)."""
 SP_MOE_SHARED_WHOLE_FROM: dict[str, Version] = {
     **dict.fromkeys(("Llama4ForConditionalGeneration", "DeepseekV2ForCausalLM",
                      "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM", "GlmMoeDsaForCausalLM",
-                     "KimiK25ForConditionalGeneration"), (0, 11, 0)),
+                     "KimiK25ForConditionalGeneration", "KimiVLForConditionalGeneration"),
+                    (0, 11, 0)),
     "NemotronHForCausalLM": (0, 11, 1),
     **dict.fromkeys(("Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"), (0, 20, 0))}
 """NOTE: the sequence-parallel MoE blocks (SP_MOE_FROM) that build their shared experts whole on
@@ -466,14 +473,16 @@ projections take disable_tp=is_sequence_parallel too (0.13.0: fc1 whole then, no
 qwen3_next.py Qwen3NextSparseMoeBlock (Qwen3.5-MoE's too: qwen3_5.py, 0.34.0's
 vllm/models/qwen3_5) passes is_sequence_parallel to Qwen3NextMLP (qwen2_moe.py Qwen2MoeMLP,
 `disable_tp=is_sequence_parallel`) from 0.20.0 (0.20.0, 0.22.0-0.25.0, 0.34.0); 0.19.0 and
-0.19.1 do not (split over TP there). The other SP_MOE_FROM blocks (Qwen3-MoE, Qwen3-VL-MoE,
-gpt-oss, MiMo-V2-Flash) have no shared experts; Qwen2-MoE, GLM-4.5, ERNIE 4.5 and MiniMax-M2
-never run sequence-parallel (their blocks do not read it). weights.WeightLoadRules
-.shared_experts_whole from it (plan.moe.load_on_layout)."""
+0.19.1 do not (split over TP there). Kimi-VL's text model is DeepseekV2MoE too
+(SP_MOE_FROM). The other SP_MOE_FROM blocks (Qwen3-MoE, Qwen3-VL-MoE, gpt-oss, MiMo-V2-Flash,
+Granite MoE) have no shared experts; Qwen2-MoE, GLM-4.5, ERNIE 4.5 and MiniMax-M2 never run
+sequence-parallel (their blocks do not read it). weights.WeightLoadRules.shared_experts_whole
+from it (plan.moe.load_on_layout)."""
 
 SP_MOE_ATTENTION_SCATTER_FROM: dict[str, Version] = {
     **dict.fromkeys(("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM",
-                     "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration"), (0, 25, 0)),
+                     "GlmMoeDsaForCausalLM", "KimiK25ForConditionalGeneration",
+                     "KimiVLForConditionalGeneration"), (0, 25, 0)),
     **dict.fromkeys(("Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"),
                     (0, 26, 0))}
 """NOTE: from these wheels the decoder layer itself shards the tokens of a sequence-parallel

@@ -74,7 +74,12 @@ def test_the_figures_by_hand() -> None:
     # mori from 0.15.0, out of the list 0.24.0-0.33.x (mori_high_throughput / _low_latency)
     (("Qwen3MoeForCausalLM", (0, 14, 0), "mori", True, 2, 2, 1, False), ""),
     (("Qwen3MoeForCausalLM", (0, 15, 0), "mori", True, 2, 2, 1, False), SP_MOE_CHUNK),
+    (("Qwen3MoeForCausalLM", (0, 22, 0), "mori", True, 2, 2, 1, False), SP_MOE_CHUNK),
     (("Qwen3MoeForCausalLM", (0, 24, 0), "mori", True, 2, 2, 1, False), ""),
+    # the 0.23.0 wheel's list already names the pair (config/parallel.py, 0.23.0 read)
+    (("Qwen3MoeForCausalLM", (0, 23, 0), "mori_high_throughput", True, 2, 2, 1, False),
+     SP_MOE_CHUNK),
+    (("Qwen3MoeForCausalLM", (0, 23, 0), "mori", True, 2, 2, 1, False), ""),
     (("Qwen3MoeForCausalLM", (0, 34, 0), "mori", True, 2, 2, 1, False), SP_MOE_CHUNK),
     # the layout's conditions
     (("Qwen3MoeForCausalLM", (0, 34, 0), "allgather_reducescatter", False, 2, 2, 1, False), ""),
@@ -85,6 +90,17 @@ def test_the_figures_by_hand() -> None:
     (("NemotronHForCausalLM", (0, 11, 0), "allgather_reducescatter", True, 2, 2, 1, False), ""),
     (("NemotronHForCausalLM", (0, 11, 1), "allgather_reducescatter", True, 2, 2, 1, False),
      SP_MOE_CHUNK),
+    # granitemoe.py GraniteMoeDecoderLayer passes use_sequence_parallel_moe (0.11.0-0.34.0);
+    # granitemoehybrid.py builds the same GraniteMoeMoE without it
+    (("GraniteMoeForCausalLM", (0, 11, 0), "allgather_reducescatter", True, 2, 2, 1, False),
+     SP_MOE_CHUNK),
+    (("GraniteMoeHybridForCausalLM", (0, 34, 0), "allgather_reducescatter", True, 2, 2, 1,
+      False), ""),
+    # kimi_vl.py's text model is deepseek_v2.py's (DeepseekV2Model / DeepseekV2ForCausalLM)
+    (("KimiVLForConditionalGeneration", (0, 11, 0), "allgather_reducescatter", True, 2, 2, 1,
+      False), SP_MOE_CHUNK),
+    (("KimiVLForConditionalGeneration", (0, 25, 0), "allgather_reducescatter", True, 2, 2, 1,
+      False), SP_MOE_SCATTER),
     # gpt-oss asks `lora_config is None` from 0.25.0
     (("GptOssForCausalLM", (0, 24, 0), "allgather_reducescatter", True, 2, 2, 1, True),
      SP_MOE_CHUNK),

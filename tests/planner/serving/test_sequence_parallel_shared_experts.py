@@ -67,6 +67,8 @@ def test_the_figures_by_hand() -> None:
     ("DeepseekV3ForCausalLM", (0, 34, 0), SP_MOE_SCATTER, True),
     ("GlmMoeDsaForCausalLM", (0, 25, 0), SP_MOE_SCATTER, True),
     ("Llama4ForConditionalGeneration", (0, 11, 0), SP_MOE_CHUNK, True),
+    # Kimi-VL's text model builds deepseek_v2.py's DeepseekV2MoE (kimi_vl.py)
+    ("KimiVLForConditionalGeneration", (0, 11, 0), SP_MOE_CHUNK, True),
     ("NemotronHForCausalLM", (0, 11, 1), SP_MOE_CHUNK, True),
     # qwen3_next.py passes is_sequence_parallel to its shared expert from 0.20.0
     ("Qwen3NextForCausalLM", (0, 19, 1), SP_MOE_CHUNK, False),
