@@ -32,12 +32,14 @@ Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.
   wrapper, at warm-up), and the TRT-LLM buffer without FULL graphs or a subtracted estimate.
 - Which plans: platforms/cuda.py _get_backend_priorities puts FLASHINFER first for non-MLA
   attention on compute capability 10.x (0.13.0-0.34.0; from 0.30.0 TRITON_FLASHINFER,
-  FlashInfer's composite, before it for multimodal prefix models), FLASH_ATTN first elsewhere.
+  FlashInfer's composite, before it for multimodal prefix models), FLASH_ATTN first elsewhere;
+  a Gemma 4 with heads of two sizes as startup.gemma4_backend gives.
 """
 
 from planner.model.spec import AttentionMixer, ModelSpec
 from planner.serving.hardware import parse_capability
 from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
+from planner.serving.startup.gemma4_backend import gemma4_backend
 from planner.serving.vllm_versions import Version
 from planner.units import MIB
 
@@ -48,23 +50,30 @@ FLASHINFER_WORKSPACE_BYTES = 394 * MIB
 
 
 def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
-                    act_bytes: int) -> bool:
+                    act_bytes: int, kv: str, mm_prefix: bool) -> bool:
     """Whether vLLM `version` serves `spec`'s attention on FlashInfer by default on this GPU:
     compute capability 10.x (FLASHINFER first, _get_backend_priorities), a softmax attention
     layer (MLA layers take the MLA list: FLASHINFER_MLA, CUTLASS_MLA, ...), 16-bit activations
     (FlashInferBackend.supported_dtypes: float16, bfloat16), a head size it lists
-    (attention_backend.flashinfer_head_sizes), and not a Gemma 4 with heads of two sizes,
-    whose Gemma4Config picks the backend itself (attention_backend.gemma4_forced_triton)."""
+    (attention_backend.flashinfer_head_sizes). A Gemma 4 with heads of two sizes takes the
+    backend gemma4_backend gives for a KV cache of `kv` (vLLM's name) and `mm_prefix`
+    (gemma4_backend.gemma4_mm_prefix): FLASHINFER text-only, TRITON_FLASHINFER served with
+    images from 0.30 (its capture variant is the FlashInfer half: composite.py
+    MMPrefixAttentionRouting.capture_variant = 1), FLASH_ATTN / TRITON_ATTN with images before."""
     cc = parse_capability(compute_capability)
-    if cc is None or cc[0] != 10 or act_bytes != 2 or gemma4_mixed_heads(spec):
+    if cc is None or cc[0] != 10 or act_bytes != 2:
         return False
+    if gemma4_mixed_heads(spec):
+        return gemma4_backend(spec, version, cc[0] * 10 + cc[1], kv, mm_prefix) in (
+            "FLASHINFER", "TRITON_FLASHINFER")
     heads = flashinfer_head_sizes(version[1])
     return any(isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim in heads
                for layer in spec.layers)
 
 
 def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability: str,
-                          act_bytes: int, full_graphs: int, estimate_subtracted: bool) -> int:
+                          act_bytes: int, full_graphs: int, estimate_subtracted: bool,
+                          kv: str, mm_prefix: bool) -> int:
     """The FlashInfer workspace inside the CUDA graph estimate vLLM subtracts (module
     docstring): TRT-LLM decode's one buffer where the estimate is subtracted, FULL graphs are
     captured, the plan runs FlashInfer (runs_flashinfer) and every attention layer's query
@@ -74,7 +83,7 @@ def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability:
     trtllm = all(layer.mixer.num_heads % layer.mixer.num_kv_heads == 0
                  for layer in spec.layers if isinstance(layer.mixer, AttentionMixer))
     return FLASHINFER_WORKSPACE_BYTES if trtllm and runs_flashinfer(
-        spec, version, compute_capability, act_bytes) else 0
+        spec, version, compute_capability, act_bytes, kv, mm_prefix) else 0
 
 
 WORKSPACE_NOTE = (

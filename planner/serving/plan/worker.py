@@ -4,6 +4,7 @@ from planner.memo import IdentityMemo
 from planner.serving.engine import EngineSettings, default_block_size, stage_widths
 from planner.serving.engines import Overheads, Worker
 from planner.serving.flashinfer_workspace import graph_workspace_bytes
+from planner.serving.mm_modes import text_only
 from planner.serving.plan import shared
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import pool_blocks
@@ -11,8 +12,10 @@ from planner.serving.plan.moe import all2all_buffer, eplb_profile, moe_workspace
 from planner.serving.plan.shared import cached, gib
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
+from planner.serving.startup.gemma4_backend import gemma4_mm_prefix
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import dsv4_sequence_parallel_on
+from planner.units import VLLM_KV_DTYPE
 
 _OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
 """Per-spec worker overheads (overheads), apart from _CACHE: one entry per layout, PP stage
@@ -84,7 +87,9 @@ def flashinfer_workspace(st: Setup) -> int:
     r, rules = st.facts.r, vllm_rules(st.s.vllm_version)
     subtracted = r.subtract_graphs and (r.runner[0] == "v1" or rules.v2_graph_estimate)
     return graph_workspace_bytes(st.spec, rules.version, r.compute_capability, r.act_b,
-                                 r.graphs[1], subtracted)
+                                 r.graphs[1], subtracted, VLLM_KV_DTYPE[st.s.kv_cache_dtype],
+                                 gemma4_mm_prefix(st.spec, rules.version,
+                                                  not text_only(st.spec, st.s)))
 
 
 def sequence_parallel(st: Setup) -> bool:

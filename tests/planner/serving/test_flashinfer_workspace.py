@@ -71,9 +71,7 @@ def test_h100_flash_attn_plan_unchanged():
     # MLA layers take the MLA list (FLASHINFER_MLA, CUTLASS_MLA, ...), whose workspaces are
     # other buffers (docs/known-limits.md), not this one
     "deepseek-ai/DeepSeek-V2-Lite-Chat",
-    # heads of 256 and 512: Gemma4Config picks FlashAttention 4 on 10.x from 0.24
-    # (attention_backend.gemma4_forced_triton's NOTE), not FlashInfer
-    "google/gemma-4-26B-A4B",
+    # (Gemma 4, heads of 256 and 512, per backend: test_gemma4_mm_prefix_backend.py)
 ])
 def test_b200_plans_not_on_flashinfer_attention_have_no_term(model):
     assert _workspace_term(_plan(model, "b200", "0.30.0")) is None

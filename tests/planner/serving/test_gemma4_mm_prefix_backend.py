@@ -27,6 +27,7 @@ TRITON_FLASHINFER. A100 and RTX 5090: Gemma4Config forces TRITON_ATTN (no FA4).
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,22 @@ def test_an_earlier_nvfp4_refusal_stands_alone():
     # (attention_backend._nvfp4_error), refused as before, images or not
     refusals = _gemma4_nvfp4("h100-sxm", "0.31.0", language_model_only=False).errors
     assert refusals and not any(r.startswith(MM_PREFIX_REFUSAL) for r in refusals)
+
+
+@pytest.mark.parametrize(("version", "language_model_only", "workspace"), [
+    ("0.29.0", True, True),  # FLASHINFER, first on 10.x (text-only: no mm prefix)
+    ("0.29.0", False, False),  # images: FLASH_ATTN (FA4), no FlashInfer buffer
+    ("0.30.0", False, True),  # images: TRITON_FLASHINFER, captured on its FlashInfer half
+    ("0.33.0", True, True),
+])
+def test_flashinfer_workspace_follows_the_backend_on_a_b200(version, language_model_only,
+                                                            workspace):
+    # The graphs at 8,808,038 B each (engine.GRAPH_BYTES_PER_GRAPH), + 394 MiB = 413,138,944 B
+    # (envs.py VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE) where FlashInfer runs TRT-LLM decode in
+    # the first FULL capture (flashinfer_workspace.graph_workspace_bytes), else nothing
+    p = _gemma4_31b_on_b200(version, language_model_only)
+    formula = next(t for t in p.terms if t.key == "cuda_graphs").formula
+    graphs = re.search(r"\((\d+) piecewise \+ (\d+) full graphs\)", formula)
+    assert graphs is not None and int(graphs[2]) > 0  # full graphs captured
+    assert p.cuda_graph_bytes_per_gpu == 8_808_038 * (int(graphs[1]) + int(graphs[2])) + (
+        413_138_944 if workspace else 0)
