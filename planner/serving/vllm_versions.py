@@ -497,17 +497,34 @@ first layer that is not (or the model's end) all-gathers hidden states and resid
 (_all_gather_hidden_and_residual, 2 x hidden a token). Before, and at PP > 1, the MoE block
 chunks its replicated input and all-gathers its output over TP (SP_MOE_FROM)."""
 
-SP_MOE_CHUNK, SP_MOE_SCATTER = "chunk", "scatter"
+SP_EVERY_LAYER_FROM: dict[str, Version] = dict.fromkeys(
+    ("DeepseekV32ForCausalLM", "GlmMoeDsaForCausalLM"), (0, 29, 0))
+"""NOTE: from the 0.29.0 wheel the registry builds these architectures from vllm/models/
+deepseek_v32 (registry.py; 0.27.0 / 0.28.0 map them to deepseek_v2.py), whose __init__ takes
+nvidia/model.py on CUDA and deepseek_v2.py's classes elsewhere (ROCm keeps
+SP_MOE_ATTENTION_SCATTER_FROM's rule). nvidia/model.py DeepseekV32DecoderLayer and
+DeepseekV32Model set use_sequence_parallel = parallel_config.use_sequence_parallel_moe and
+pipeline_parallel_size == 1 (0.29.0, 0.30.0, 0.31.0, 0.34.0 read): the model sp_shard's the
+embedding, every layer, dense or MoE, sp_all_gather's its input before attention and
+sp_reduce_scatter's the attention's output (vLLM's custom all-reduce buffers where the TP
+communicator has custom_all_gather / custom_reduce_scatter, else NCCL:
+models/common/ops/sequence_parallel.py), the dense layers' DeepseekV2MLP takes
+is_sequence_parallel (disable_tp: whole on every TP rank), and the forward ends with one
+sp_all_gather of the normed hidden states (1 x hidden a token). At PP > 1 the blocks chunk as
+SP_MOE_FROM's do."""
+
+SP_MOE_CHUNK, SP_MOE_SCATTER, SP_MOE_EVERY = "chunk", "scatter", "every"
 
 
 def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep: bool, tp: int,
-                          dp: int, pp: int, lora: bool) -> str:
+                          dp: int, pp: int, lora: bool, cuda: bool = True) -> str:
     """How vLLM `version` runs sequence-parallel MoE for this layout: "" off (ParallelConfig
     .use_sequence_parallel_moe false, or a block that does not read it: SP_MOE_FROM),
+    SP_MOE_EVERY where every layer runs on the TP shards (SP_EVERY_LAYER_FROM: CUDA, PP = 1),
     SP_MOE_SCATTER where the decoder layer reduce-scatters the attention's output
     (SP_MOE_ATTENTION_SCATTER_FROM, PP = 1), else SP_MOE_CHUNK (the MoE block chunks its input
     and all-gathers its output). `backend`: the all2all backend vLLM runs
-    (all2all.running_backend)."""
+    (all2all.running_backend); `cuda`: an NVIDIA GPU (vLLM's CUDA platform)."""
     since = SP_MOE_FROM.get(architecture)
     backends = next((names for start, names in reversed(SP_MOE_BACKENDS) if version >= start),
                     frozenset())
@@ -516,6 +533,9 @@ def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep:
         return ""
     if lora and architecture == "GptOssForCausalLM" and version >= SP_MOE_GPT_OSS_LORA_OFF_FROM:
         return ""
+    every = SP_EVERY_LAYER_FROM.get(architecture)
+    if every is not None and cuda and version >= every and pp == 1:
+        return SP_MOE_EVERY
     scatter = SP_MOE_ATTENTION_SCATTER_FROM.get(architecture)
     return SP_MOE_SCATTER if scatter is not None and version >= scatter and pp == 1 \
         else SP_MOE_CHUNK

@@ -143,6 +143,9 @@ class WeightLoadRules(NamedTuple):
     # the shared experts whole on every TP rank, as vLLM builds them under sequence-parallel
     # MoE on this layout (vllm_versions.sp_moe_shared_whole; plan.moe.load_on_layout)
     shared_experts_whole: bool = False
+    # the dense MLPs whole on every TP rank, as DeepSeek-V3.2 / GLM-5 build them where every
+    # layer runs sequence-parallel (vllm_versions.SP_EVERY_LAYER_FROM; plan.moe.load_on_layout)
+    dense_mlp_whole: bool = False
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
     # layout.moe_wna16_load: routed experts as MoE WNA16 holds them (0.0: as the scheme)
@@ -1137,8 +1140,8 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
     if not shard.stored:  # A / A_log, counted above at the layer's bits, held in float32
         fp32 = _a_fp32_per_rank(layer.mixer, shard.tp, shard.rules.a_fp32_mixers)
         attention_kept += fp32 * max(0.0, 32 - max(attention_bits, bits.kept_bits))
-    dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
-                                                   lp.dense_mlp, shard.tp)
+    dense_params, dense_kept = _dense_mlp_per_rank(
+        layer.mlp, spec.hidden_size, lp.dense_mlp, 1 if shard.rules.dense_mlp_whole else shard.tp)
     dense_kept_bits = dense_kept * (bits.kept_bits - dense_bits) if (
         dense_kept and dense_bits < bits.kept_bits) else 0.0
     expert_params = _experts_per_rank(lp, shard)

@@ -44,6 +44,7 @@ from planner.serving.plan.models import TermInputs
 from planner.serving.plan.shared import gib, spec_params
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
+    SP_MOE_EVERY,
     Version,
     sequence_parallel_moe,
     sp_moe_shared_whole,
@@ -119,21 +120,23 @@ def layout_load(spec: ModelSpec, s: EngineSettings, r: Resolved, layout: Paralle
     LoRA is refused is refused)."""
     return load_on_layout(r.load, spec, layout, r.scheme, s.vllm_version,
                           r.linear_ask[2].vendor,
-                          sp_moe_on_layout(spec, s, layout, s.enable_lora))[0]
+                          sp_moe_on_layout(spec, s, layout, s.enable_lora,
+                                           r.linear_ask[2].vendor))[0]
 
 
 def sp_moe_on_layout(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout,
-                     lora: bool) -> str:
+                     lora: bool, vendor: str) -> str:
     """How vLLM runs sequence-parallel MoE for this model and layout
     (vllm_versions.sequence_parallel_moe: "" off, a dense model too) under the all2all backend
     it runs (all2all.running_backend of --all2all-backend where its parser takes it), `lora`:
-    LoRA slots held."""
+    LoRA slots held, on `vendor`'s GPUs (CUDA for "nvidia")."""
     if not spec.is_moe:
         return ""
     version = vllm_rules(s.vllm_version).version
     backend = running_backend(s.all2all_backend if all2all_taken(s) else None, version)
     return sequence_parallel_moe(next(iter(spec.architectures), ""), version, backend,
-                                 layout.ep, layout.tp, layout.dp, layout.pp, lora)
+                                 layout.ep, layout.tp, layout.dp, layout.pp, lora,
+                                 vendor == "nvidia")
 
 
 def load_on_layout(load: WeightLoadRules, spec: ModelSpec, layout: ParallelLayout,
@@ -142,14 +145,16 @@ def load_on_layout(load: WeightLoadRules, spec: ModelSpec, layout: ParallelLayou
     """(`load` on this layout: with MoE WNA16's bits for routed experts that fall back there
     from Marlin MoE, and the shared experts (with a latent MoE's fc1 where the release splits
     it: latent_fc1_split) whole on every TP rank where the release builds them so under
-    sequence-parallel MoE (`sp_moe`: sp_moe_on_layout; vllm_versions.sp_moe_shared_whole);
+    sequence-parallel MoE (`sp_moe`: sp_moe_on_layout; vllm_versions.sp_moe_shared_whole),
+    and the dense MLPs whole where every layer runs on the TP shards (SP_MOE_EVERY);
     whether they fall back), the fallback asked once
     (layout.moe_wna16_load): the one rule for the plan's weights (layout_load) and the speed
     model's stages and kernel (speed._build_context)."""
     fallback, bits = moe_wna16_load(spec, layout, scheme, vllm_version, vendor)
     whole = sp_moe_shared_whole(next(iter(spec.architectures), ""),
                                 vllm_rules(vllm_version).version, sp_moe)
-    return load._replace(wna16_expert_bits=bits, shared_experts_whole=whole), fallback
+    return load._replace(wna16_expert_bits=bits, shared_experts_whole=whole,
+                         dense_mlp_whole=sp_moe == SP_MOE_EVERY), fallback
 
 
 def eplb_profile(st: Setup, pp_stage: int) -> tuple[int, str, TermInputs]:

@@ -141,7 +141,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
     (deepstack_buffer_bytes),
     GPTQ zero points Marlin frees (weight_load.gptq_zeros_freed_bits), routed experts in MoE
     WNA16's layout (LayoutFacts.load: moe.layout_load), shared experts whole on every TP rank
-    under sequence-parallel MoE (WeightLoadRules.shared_experts_whole); '' where none."""
+    under sequence-parallel MoE (WeightLoadRules.shared_experts_whole), dense MLPs whole where
+    every layer runs on the TP shards (WeightLoadRules.dense_mlp_whole); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
@@ -186,6 +187,11 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         parts = draft_rank_bytes(draft, spec, st.s.vllm_version, r.max_model_len, tp,
                                  st.layout.pp, r.act_b)
         notes.append(f"EAGLE-3 draft: {eagle_bytes_formula(draft, parts, tp, r.act_b)}")
+    if st.facts.load.dense_mlp_whole:
+        notes.append(f"dense MLPs whole on each of the {tp} TP ranks, not split: vLLM "
+                     f"{st.s.vllm_version} runs every layer sequence-parallel on this layout "
+                     "(models/deepseek_v32 on CUDA, use_sequence_parallel_moe at PP 1) and "
+                     "builds them with is_sequence_parallel")
     if st.facts.load.shared_experts_whole:
         notes.append(f"shared experts whole on each of the {tp} TP ranks, not split: vLLM "
                      f"{st.s.vllm_version} runs sequence-parallel MoE on this layout "
@@ -902,6 +908,7 @@ def _weights_inputs(st: Setup, bind: RankMemory) -> TermInputs:
             "last_layer": bind.layers[1] - 1,
             **{field: getattr(parts, field) for field in WEIGHT_PARTS if getattr(parts, field)},
             **({"shared_experts_split_ranks": 1} if st.facts.load.shared_experts_whole else {}),
+            **({"dense_mlp_split_ranks": 1} if st.facts.load.dense_mlp_whole else {}),
             **eplb_weights_inputs(st, bind.pp_stage)}
 
 

@@ -844,7 +844,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # the tower's slots are idle in a step (lora.slots.stage_parts): which stages hold them
     # (sized_lora's vision_first_stage_only) does not move the speed
     lora = sized_lora(spec, s, True)
-    sp_moe = sp_moe_on_layout(spec, s, layout, lora is not None) if moe is not None else ""
+    sp_moe = (sp_moe_on_layout(spec, s, layout, lora is not None, request.cluster.vendor)
+              if moe is not None else "")
     load, wna16 = load_on_layout(
         weight_load_rules(spec, scheme, s.moe_backend, version, device.gpu,
                           mxfp4_on_marlin(s, device.gpu.vendor),

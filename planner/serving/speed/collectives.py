@@ -33,6 +33,7 @@ from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import Context, CrossNode
 from planner.serving.vllm_versions import (
     CUSTOM_AR_WORLD_SIZES,
+    SP_MOE_EVERY,
     SP_MOE_SCATTER,
     Version,
     VllmRules,
@@ -505,7 +506,7 @@ def collectives_label(ctx: Context) -> str:
     TP all-reduce, and where MoE layers gather DP ranks (all_to_all_s) their dispatch and
     combine; at TP = 1 only the latter ("EP all-to-all" for TP=1 x DP=16 + EP, where "TP
     all-reduce" named a figure with no TP in it)."""
-    if ctx.sp_streams or ctx.sp_moe == SP_MOE_SCATTER:  # the layers' all-reduces replaced
+    if ctx.sp_streams or ctx.sp_moe in (SP_MOE_SCATTER, SP_MOE_EVERY):  # all-reduces replaced
         return f"TP gather/scatter + {dispatch_label(ctx)}"
     if not (ctx.dp > 1 and ctx.device.moe is not None):
         return "TP all-reduce"

@@ -73,6 +73,7 @@ from planner.serving.vllm_versions import (
     DSV4_INDEXER_GRAPH_SCORES_FROM,
     DSV4_INDEXER_SKIPS_SHORT_FROM,
     SP_MOE_CHUNK,
+    SP_MOE_EVERY,
     SP_MOE_SCATTER,
 )
 
@@ -253,7 +254,9 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
     (the target before hc_head, the MTP layer before its return). Sequence-parallel MoE
     (Context.sp_moe) shards the MoE layers' tokens alike (sequence_parallel_chunk or the
     attention's reduce-scatter): each rank dispatches and routes its shard, and
-    tp_collectives_s replaces the MoE layers' all-reduces by NCCL gathers of the shards."""
+    tp_collectives_s replaces the MoE layers' all-reduces by NCCL gathers of the shards;
+    where every layer runs on the shards (SP_MOE_EVERY) the layers gather and scatter as
+    DeepSeek-V4's do, and the last all-gather carries the hidden states alone."""
     routed_tokens = tokens * ctx.dp
     dev = ctx.device
     touched, busiest = expert_shares(ctx, math.ceil(routed_tokens))
@@ -263,13 +266,14 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
                        all_to_all_s(ctx, tokens), gated=tokens)
     shard = sequence_parallel_shard(ctx, tokens)
     gathered = shard * ctx.tp * ctx.hidden * dev.act_b
-    if ctx.sp_moe:  # the all-reduce of the layers tp_collectives_s leaves
+    if ctx.sp_moe and ctx.sp_moe != SP_MOE_EVERY:  # the all-reduces tp_collectives_s leaves
         last = nccl_gather_s(ctx, 2 * gathered) if ctx.sp_moe == SP_MOE_SCATTER else 0.0
         return _Tokens(tokens, routed_tokens, touched, busiest,
                        allreduce_s(ctx, tokens * ctx.hidden * dev.act_b),
                        all_to_all_s(ctx, shard), last, shard, nccl_gather_s(ctx, gathered))
     return _Tokens(tokens, routed_tokens, touched, busiest, gather_s(ctx, gathered),
-                   all_to_all_s(ctx, shard), gather_s(ctx, gathered * ctx.sp_streams), shard)
+                   all_to_all_s(ctx, shard), gather_s(ctx, gathered * max(ctx.sp_streams, 1)),
+                   shard)
 
 
 def ep_ranks(ctx: Context) -> int:
@@ -395,7 +399,11 @@ def tp_collectives_s(ctx: Context, stage: Stage, step: _Tokens) -> float:
     - SP_MOE_SCATTER (PP = 1): each MoE layer reduce-scatters its attention output (no
       all-reduce), the next MoE layer all-gathers its input, and the last all-gathers hidden
       states and residual, 2 x hidden a token (vllm_versions.SP_MOE_ATTENTION_SCATTER_FROM):
-      2 (L - M) x AR + (2M - 1) x G + the last gather (_Tokens.streams_gather_s)."""
+      2 (L - M) x AR + (2M - 1) x G + the last gather (_Tokens.streams_gather_s);
+    - SP_MOE_EVERY (DeepSeek-V3.2 / GLM-5 on CUDA from 0.29.0, PP = 1: vllm_versions.
+      SP_EVERY_LAYER_FROM): every layer all-gathers before attention and reduce-scatters after
+      it, as DeepSeek-V4's mode, in vLLM's custom buffers where they run (_tokens' gather_s in
+      place of AR), and the forward ends with one all-gather of the hidden states."""
     m = stage.moe_layers
     if ctx.sp_moe == SP_MOE_CHUNK:
         return (2 * stage.layers - m) * step.allreduce_s + m * step.moe_gather_s

@@ -79,7 +79,7 @@ from planner.serving.speed.step import (
     steps_ahead,
 )
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
-from planner.serving.vllm_versions import SP_MOE_SCATTER
+from planner.serving.vllm_versions import SP_MOE_EVERY, SP_MOE_SCATTER
 from planner.text import counted, decimal, plural
 
 Inputs = TermInputs
@@ -778,7 +778,7 @@ def _collectives_term(ctx: Context, s, parts, tokens: float, allreduce_caveat: s
                      "message_bytes": msg, "tokens": tokens, "hidden_size": ctx.hidden,
                      "bytes_per_activation": dev.act_b, **rates.inputs} if ctx.tp > 1 else {"tp": 1}
     dispatched = tokens
-    if ctx.sp_streams:
+    if ctx.sp_streams or ctx.sp_moe == SP_MOE_EVERY:
         allreduce_formula, message, dispatched = _sequence_parallel_text(ctx, s, tokens)
     elif ctx.sp_moe:
         allreduce_formula, message, dispatched = _sequence_parallel_moe_text(
@@ -799,12 +799,15 @@ def _sequence_parallel_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs
     """DeepSeek-V4's sequence-parallel collectives on stage `s` (step._tokens: each layer's
     all-gather before attention and reduce-scatter after it, of the step's tokens padded to a
     multiple of TP, and the forward's last all-gather of its hc_mult streams, each half a ring
-    all-reduce: collectives.gather_s), their inputs, and the tokens one rank dispatches to the
-    MoE layers (its shard)."""
+    all-reduce: collectives.gather_s), DeepSeek-V3.2 / GLM-5's alike where every layer runs on
+    the shards (SP_MOE_EVERY: the last all-gather of the hidden states alone), their inputs,
+    and the tokens one rank dispatches to the MoE layers (its shard)."""
     dev, eff = ctx.device, ctx.c.link_efficiency
     shard = sequence_parallel_shard(ctx, tokens)
     gathered = shard * ctx.tp * ctx.hidden * dev.act_b
-    streams = gathered * ctx.sp_streams
+    count = max(ctx.sp_streams, 1)
+    streams = gathered * count
+    what = f"{ctx.sp_streams} streams" if ctx.sp_streams else "the hidden states"
     layer = explained_rates(dev.link, ctx.tp, gathered, eff, world_sizes=ctx.ar_world_sizes,
                             cross=ctx.cross)
     last = explained_rates(dev.link, ctx.tp, streams, eff, world_sizes=ctx.ar_world_sizes,
@@ -813,10 +816,9 @@ def _sequence_parallel_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs
             f"{counted(s.layers, 'layer')} x 2 x [{layer.startup_text} + ({ctx.tp} - 1)/{ctx.tp}"
             f" x {gathered:,} B / {layer.bus_text}] (all-gather before attention, "
             f"reduce-scatter after it) + [{last.startup_text} + ({ctx.tp} - 1)/{ctx.tp} x "
-            f"{streams:,} B / {last.bus_text}] (the last all-gather of {ctx.sp_streams} "
-            "streams)")
+            f"{streams:,} B / {last.bus_text}] (the last all-gather of {what})")
     inputs = {"tp": ctx.tp, "gathers_per_layer": 2, "layers": s.layers, "tokens": tokens,
-              "shard_tokens": shard, "gathered_bytes": gathered, "streams": ctx.sp_streams,
+              "shard_tokens": shard, "gathered_bytes": gathered, "streams": count,
               "streams_gather_bytes": streams, "hidden_size": ctx.hidden,
               "bytes_per_activation": dev.act_b, **layer.inputs}
     return text, inputs, shard
