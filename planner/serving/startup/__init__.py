@@ -3,10 +3,10 @@
 One package for the CLI, the app, the sweep and the report (planner.serving.plan puts its
 messages in Plan.errors), so they agree on every refusal. This module holds the entry points
 (startup_errors, capability_errors, quantization_errors); each other module one kind of refusal:
-- attention_backend: no attention backend takes the --kv-cache-dtype (or FlashInfer's head
-  size 256 in 16-token blocks, an MLA model's prefill below compute capability 8.0,
-  FlashInfer's prefill on a T4 in 0.22-0.23, 0.10.2-0.11.0's FlexAttention below 8.0) on this
-  GPU;
+- attention_backend: no attention backend (or not the one the model's config forces) takes
+  the --kv-cache-dtype (or FlashInfer's head size 256 in 16-token blocks, an MLA model's
+  prefill below compute capability 8.0, FlashInfer's prefill on a T4 in 0.22-0.23,
+  0.10.2-0.11.0's FlexAttention below 8.0) on this GPU;
 - block_size: a --block-size vLLM's parser or backends refuse;
 - dtype: the dtype vLLM serves in (--dtype, a quantization method's activation dtypes);
 - model_config: a model's config.json or architecture on a release (null fields, Gemma's tie,

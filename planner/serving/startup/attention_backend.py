@@ -8,7 +8,8 @@ vLLM picks the backend at start-up (platforms/cuda.py get_attn_backend_cls) from
 backend's supported_kv_cache_dtypes, supports_compute_capability and head sizes
 (v1/attention/backends/*.py and mla/*.py; each rule's NOTE names the wheels read): FlashInfer
 (nvfp4, and its head-256 assertion: flashinfer_hd256_errors), FLASH_ATTN's FP8 views, TRITON_ATTN
-below SM80, the dense and sparse MLA backends, TURBOQUANT."""
+below SM80, the dense and sparse MLA backends, TURBOQUANT, and the backend a model's config
+forces (forced_backend_error)."""
 
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
@@ -438,6 +439,41 @@ def gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
     return not (cc // 10 in (9, 10, 11) and max(heads) <= 512)
 
 
+TRITON_ATTN_KV_DTYPES: tuple[str, ...] = (
+    "auto", "float16", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "int4_per_token_head",
+    "int8_per_token_head", "fp8_per_token_head")
+"""NOTE: v1/attention/backends/triton_attn.py TritonAttentionBackend.supported_kv_cache_dtypes
+(0.20.0, 0.22.0, 0.23.0, 0.24.0 wheels: without int4_per_token_head, which the parser offers
+from 0.25.0 too; 0.25.0, 0.28.0, 0.30.0, 0.32.0, 0.34.0: all of these). No nvfp4,
+nvfp4_4over6, nvfp4_ds_mla or turboquant_* in any of them."""
+
+
+def forced_backend_error(spec: ModelSpec, kv: str, minor: int, cc: int) -> str | None:
+    """vLLM 0.`minor`'s refusal where the model's config forces an attention backend that does
+    not list the KV cache dtype `kv` (vLLM's name) on compute capability `cc` (90 for 9.0):
+    a Gemma 4 with heads of two sizes on TRITON_ATTN (gemma4_forced_triton: every GPU in
+    0.20-0.23, off 9.x-11.x from 0.24), whose list (TRITON_ATTN_KV_DTYPES) holds no nvfp4, so
+    an nvfp4 cache vLLM runs on FlashInfer for other models (_nvfp4_error) is refused, images
+    or not. The only forcing Headroom's catalog meets (EmbeddingGemma2's, 0.34.0 config.py, is
+    not a catalog model).
+
+    NOTE: platforms/cuda.py get_attn_backend_cls checks a selected backend alone (0.20.0,
+    0.22.0, 0.24.0, 0.31.0, 0.32.0, 0.34.0 wheels): validate_configuration's reasons, here
+    "kv_cache_dtype not supported" (v1/attention/backend.py supports_kv_cache_dtype: `kv in
+    supported_kv_cache_dtypes`), raise ValueError "Selected backend {selected_backend} is not
+    valid for this configuration. Reason: {invalid_reasons}", the enum member printed as
+    AttentionBackendEnum.TRITON_ATTN (registry.py defines no __str__), the list as Python
+    prints it; no other backend is tried. TRITON_ATTN's other checks pass a Gemma 4: head
+    size >= 32, mm prefix, any compute capability (triton_attn.py, same wheels)."""
+    if not gemma4_forced_triton(spec, minor, cc) or kv in TRITON_ATTN_KV_DTYPES:
+        return None
+    return ("Selected backend AttentionBackendEnum.TRITON_ATTN is not valid for this "
+            "configuration. Reason: ['kv_cache_dtype not supported'] (Gemma4Config forces "
+            "TRITON_ATTN for heads of two sizes on compute capability "
+            f"{cc // 10}.{cc % 10}, and it lists no {kv} KV cache); use --kv-cache-dtype "
+            + ("auto or fp8." if cc >= 89 else "auto."))
+
+
 def sm90_fa4_takes_kv(kv: str, version: Version) -> bool:
     """Whether FLASH_ATTN takes a KV cache of `kv` (vLLM's name) on a layer it runs with
     FlashAttention 4 on Hopper (9.x): a 16-bit one in every release, fp8 / fp8_e4m3 from 0.31
@@ -699,7 +735,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     triton_attn.py; on Hopper from 0.22), fp8_per_token_head from SM89 from 0.24. Dense MLA
     models pick among the MLA backends (_mla_backend_error, from 0.15; _triton_mla_refusal);
     packed formats on other MLA layers (sparse, older releases) are refused in Headroom's words
-    (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).
+    (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's). A backend the
+    model's config forces must list the dtype itself (forced_backend_error: no other is tried).
     """
     cc = capability(gpu)
     mixers = [layer.mixer for layer in spec.layers]
@@ -754,6 +791,10 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     attention = [m for m in mixers if isinstance(m, AttentionMixer)]
     if kv_cache_dtype.startswith("turboquant_"):
         return _turboquant_errors(kv_cache_dtype, spec, mixers, attention)
+    forced = None if cc is None else forced_backend_error(spec, VLLM_KV_DTYPE[kv_cache_dtype],
+                                                          minor, cc)
+    if forced:
+        return [forced]
     if cc is None or not kv_cache_dtype.startswith("nvfp4"):
         return []
     heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}

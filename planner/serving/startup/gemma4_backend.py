@@ -124,7 +124,7 @@ def gemma4_mm_prefix_kv_errors(spec: ModelSpec, version: Version, cc: int, kv: s
     takes no mm prefix; TRITON_ATTN, FLASH_ATTN, FLEX_ATTENTION and the composites, which take
     it, list no nvfp4 (supported_kv_cache_dtypes, 0.24.0-0.34.0 wheels; TURBOQUANT takes neither).
     Where Gemma4Config forces TRITON_ATTN (gemma4_forced_triton) vLLM refuses that backend
-    instead, images or not: not planned here.
+    instead, images or not (attention_backend.forced_backend_error, in kv_format_errors).
 
     NOTE: v1/attention/backend.py validate_configuration appends "partial multimodal token full
     attention not supported" where use_mm_prefix and not supports_mm_prefix() (FlashInfer's is
