@@ -42,6 +42,8 @@ from planner.serving.vllm_versions import (
     HUMMING_FIRST_ON_HOPPER_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
+    OCP_MX_GROUP_SIZE,
+    QUARK_MX_SHARED_REPLICATE_FROM,
     encoder_tp_data_taken,
     marlin_moe_pads,
     parse_version,
@@ -390,6 +392,36 @@ def quant_alignment_errors(
     ))) + list(_per_spec(spec, ("moe-wna16", *layout_key(layout), scheme.memo_key,
                                 vllm_version, vendor), _moe_wna16_errors, spec, layout, scheme,
                          vllm_version, vendor))
+
+
+def quark_mx_shared_misaligned(spec: ModelSpec, tp: int, scheme: QuantScheme | None,
+                               vllm_version: str) -> str:
+    """Why vLLM `vllm_version` cannot split this model's Quark OCP MX shared expert over `tp`
+    ranks ("" where it can or does not ask): its width not divisible by tp, or a rank's share
+    not a whole number of MX groups (vllm_versions.QUARK_MX_SHARED_REPLICATE_FROM). Under
+    expert parallelism vLLM then holds it whole on every rank (plan.moe.load_on_layout);
+    without, it refuses the layout (layout_errors).
+
+    E.g. Qwen3-Next-80B-A3B (512 wide): TP=8 -> 64 = 2 groups of 32, split; TP=32 -> 16,
+    not a whole group."""
+    since = QUARK_MX_SHARED_REPLICATE_FROM.get(next(iter(spec.architectures), ""))
+    moe = first_moe(spec)
+    if (since is None or scheme is None or scheme.family != "ocp_mx" or moe is None
+            or not moe.num_shared_experts
+            or parse_version(vllm_version) < since
+            or not quantized_component(spec, scheme, "shared_experts")):
+        return ""
+    width = moe.num_shared_experts * moe.shared_intermediate_size
+    share, remainder = divmod(width, tp)
+    if remainder:
+        return f"Shared-expert intermediate size {width} must be divisible by " \
+               f"tensor-parallel size {tp}."
+    if share % OCP_MX_GROUP_SIZE:
+        return ("The Quark OCP MX shared expert cannot be tensor-parallelized: intermediate "
+                f"size {width} with TP size {tp} produces a partition of {share}, which is "
+                f"not divisible by the OCP MX group size {OCP_MX_GROUP_SIZE}. Choose a "
+                "compatible tensor-parallel size or enable expert parallelism.")
+    return ""
 
 
 def _narrower_experts(layout: ParallelLayout) -> str:
@@ -833,4 +865,8 @@ def layout_errors(
         return errors
     if vllm_version is None:
         raise TypeError("layout_errors: a scheme needs the vllm_version it is served by")
+    misaligned = quark_mx_shared_misaligned(spec, layout.tp, scheme, vllm_version)
+    if misaligned and not layout.ep:
+        # qwen3_next.py _should_replicate_misaligned_shared_expert raises it (0.29.0-0.34.0)
+        errors.append(f"vLLM {vllm_version} refuses this layout: ValueError: {misaligned}")
     return errors + quant_alignment_errors(spec, layout, scheme, vllm_version, cluster.vendor)

@@ -549,6 +549,28 @@ def sp_moe_shared_whole(architecture: str, version: Version, sp_moe: str) -> boo
     return bool(sp_moe) and since is not None and version >= since
 
 
+QUARK_MX_SHARED_REPLICATE_FROM: dict[str, Version] = dict.fromkeys(
+    ("Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"), (0, 29, 0))
+"""NOTE: from the 0.29.0 wheel (0.30.0-0.34.0 the same) qwen3_next.py Qwen3NextSparseMoeBlock
+(Qwen3.5-MoE's too: qwen3_5.py, 0.34.0's vllm/models/qwen3_5/nvidia/model.py) asks
+_should_replicate_misaligned_shared_expert(shared_expert_intermediate_size, tp_size,
+group_size, enable_expert_parallel, is_sequence_parallel), group_size from
+quantization/utils/config_utils.py get_quark_ocp_mx_group_size: the shared expert
+down_proj's OCP MX group where the checkpoint is Quark OCP MX and the layer not excluded,
+else None (FP8 blocks, GPTQ/AWQ groups and every other method: never replicated by this
+rule). Where intermediate % tp or (intermediate / tp) % group it builds Qwen3NextMLP with
+disable_tp=True (whole on every TP rank, run beside FusedMoE) under expert parallelism (or
+sequence-parallel MoE, which needs it: ParallelConfig.use_sequence_parallel_moe), else raises
+ValueError. 0.28.0 has no such rule; alice_ai.py (0.33.0+) shares it but Headroom does not
+plan AliceAI; ROCm AITER's fused shared expert (resolve_layer_fused_shared_expert, 0.29.0+,
+off by default) skips it and is not modelled. layout.quark_mx_shared_misaligned."""
+
+OCP_MX_GROUP_SIZE: int = 32
+"""NOTE: OCP Microscaling Formats v1.0 scale one e8m0 per 32 values; Quark MX checkpoints
+carry weight group_size 32, which get_quark_ocp_mx_group_size returns (planner.model.quant
+._quark_mx: the same 32)."""
+
+
 DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)
 """NOTE: from the 0.27.0 wheel (0.27.1-0.34.0 the same rule) models/deepseek_v4/nvidia/model.py
 _use_sequence_parallel turns DeepSeek-V4 sequence-parallel where `pipeline_parallel_size == 1

@@ -143,6 +143,10 @@ class WeightLoadRules(NamedTuple):
     # the shared experts whole on every TP rank, as vLLM builds them under sequence-parallel
     # MoE on this layout (vllm_versions.sp_moe_shared_whole; plan.moe.load_on_layout)
     shared_experts_whole: bool = False
+    # of which: whole because vLLM cannot split a Quark OCP MX shared expert into whole MX
+    # groups and replicates it under EP without sequence-parallel MoE, so every rank
+    # multiplies each token through all of it (layout.quark_mx_shared_misaligned)
+    shared_experts_misaligned: bool = False
     # the dense MLPs whole on every TP rank, as DeepSeek-V3.2 / GLM-5 build them where every
     # layer runs sequence-parallel (vllm_versions.SP_EVERY_LAYER_FROM; plan.moe.load_on_layout)
     dense_mlp_whole: bool = False
@@ -653,7 +657,8 @@ def tied_head_bytes(spec: ModelSpec, scheme: QuantScheme, tp: int) -> int:
 
 
 def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp: int,
-                      gdn_ba_whole: bool = False, latent_fc1_split: bool = False) -> int:
+                      gdn_ba_whole: bool = False, latent_fc1_split: bool = False,
+                      shared_experts_misaligned: bool = False) -> int:
     """Parameters one TP rank multiplies per token in `layers` outside the routed experts:
     its attention, dense MLP, shared experts and router, by the per-rank rules of its weight
     bytes (_terms at one byte per weight), so that what vLLM replicates on every TP rank
@@ -666,12 +671,15 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     (weights_dsv4 prices its checkpoint tensor by tensor, in bytes only): of what vLLM
     replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
     head whole and splits the rest, an undercount (unverified). `gdn_ba_whole`,
-    `latent_fc1_split`: as WeightLoadRules' (rank_weights' `rules`)."""
+    `latent_fc1_split`: as WeightLoadRules' (rank_weights' `rules`);
+    `shared_experts_misaligned` counts the shared experts whole (WeightLoadRules'; under
+    sequence-parallel MoE each rank runs its whole copy over 1/TP of the tokens: split)."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
     bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, kept_bits=8.0)
     shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True,
                    rules=WeightLoadRules(gdn_ba_whole=gdn_ba_whole,
-                                         latent_fc1_split=latent_fc1_split))
+                                         latent_fc1_split=latent_fc1_split,
+                                         shared_experts_whole=shared_experts_misaligned))
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
 

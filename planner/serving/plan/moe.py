@@ -32,6 +32,7 @@ from planner.serving.layout import (
     first_moe,
     moe_wna16_load,
     pp_layer_split,
+    quark_mx_shared_misaligned,
 )
 from planner.serving.moe_backend import (
     B12X,
@@ -146,14 +147,19 @@ def load_on_layout(load: WeightLoadRules, spec: ModelSpec, layout: ParallelLayou
     from Marlin MoE, and the shared experts (with a latent MoE's fc1 where the release splits
     it: latent_fc1_split) whole on every TP rank where the release builds them so under
     sequence-parallel MoE (`sp_moe`: sp_moe_on_layout; vllm_versions.sp_moe_shared_whole),
-    and the dense MLPs whole where every layer runs on the TP shards (SP_MOE_EVERY);
+    or where expert parallelism keeps a Quark OCP MX shared expert whole whose TP share is
+    not a whole number of MX groups (layout.quark_mx_shared_misaligned), and the dense MLPs
+    whole where every layer runs on the TP shards (SP_MOE_EVERY);
     whether they fall back), the fallback asked once
     (layout.moe_wna16_load): the one rule for the plan's weights (layout_load) and the speed
     model's stages and kernel (speed._build_context)."""
     fallback, bits = moe_wna16_load(spec, layout, scheme, vllm_version, vendor)
-    whole = sp_moe_shared_whole(next(iter(spec.architectures), ""),
-                                vllm_rules(vllm_version).version, sp_moe)
-    return load._replace(wna16_expert_bits=bits, shared_experts_whole=whole,
+    replicated = layout.ep and bool(quark_mx_shared_misaligned(spec, layout.tp, scheme,
+                                                                vllm_version))
+    sp_whole = sp_moe_shared_whole(next(iter(spec.architectures), ""),
+                                   vllm_rules(vllm_version).version, sp_moe)
+    return load._replace(wna16_expert_bits=bits, shared_experts_whole=replicated or sp_whole,
+                         shared_experts_misaligned=replicated and not sp_whole,
                          dense_mlp_whole=sp_moe == SP_MOE_EVERY), fallback
 
 

@@ -192,7 +192,12 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
                      f"{st.s.vllm_version} runs every layer sequence-parallel on this layout "
                      "(models/deepseek_v32 on CUDA, use_sequence_parallel_moe at PP 1) and "
                      "builds them with is_sequence_parallel")
-    if st.facts.load.shared_experts_whole:
+    if st.facts.load.shared_experts_misaligned:
+        notes.append(f"shared experts whole on each of the {tp} TP ranks, not split: vLLM "
+                     f"{st.s.vllm_version} replicates a Quark OCP MX shared expert whose "
+                     "TP share is not a whole number of MX groups under expert parallelism "
+                     "(qwen3_next.py _should_replicate_misaligned_shared_expert)")
+    elif st.facts.load.shared_experts_whole:
         notes.append(f"shared experts whole on each of the {tp} TP ranks, not split: vLLM "
                      f"{st.s.vllm_version} runs sequence-parallel MoE on this layout "
                      "(use_sequence_parallel_moe: EP, TP > 1, DP > 1) and builds them with "

@@ -399,9 +399,11 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
     lps = [params.layers[i] for i in layers]
     # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
     dense_params: float = _PARTS.get(spec, ("dense", layers, tp, load.gdn_ba_whole,
-                                            load.latent_fc1_split),
+                                            load.latent_fc1_split,
+                                            load.shared_experts_misaligned),
                                      rank_dense_params, spec, params, layers, tp,
-                                     load.gdn_ba_whole, load.latent_fc1_split)
+                                     load.gdn_ba_whole, load.latent_fc1_split,
+                                     load.shared_experts_misaligned)
     lm_head = (params.lm_head or params.embeddings) / tp if last else 0.0
     dense_params += lm_head
     expert = sum(lp.experts_per_token * _padded_expert_size(spec, layer_i, lp, expert_tp,
