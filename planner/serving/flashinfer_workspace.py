@@ -50,21 +50,23 @@ FLASHINFER_WORKSPACE_BYTES = 394 * MIB
 
 
 def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
-                    act_bytes: int, kv: str, mm_prefix: bool) -> bool:
+                    act_bytes: int, kv: str, mm_prefix: bool, given_block: int | None) -> bool:
     """Whether vLLM `version` serves `spec`'s attention on FlashInfer by default on this GPU:
     compute capability 10.x (FLASHINFER first, _get_backend_priorities), a softmax attention
     layer (MLA layers take the MLA list: FLASHINFER_MLA, CUTLASS_MLA, ...), 16-bit activations
     (FlashInferBackend.supported_dtypes: float16, bfloat16), a head size it lists
     (attention_backend.flashinfer_head_sizes). A Gemma 4 with heads of two sizes takes the
-    backend gemma4_backend gives for a KV cache of `kv` (vLLM's name) and `mm_prefix`
-    (gemma4_backend.gemma4_mm_prefix): FLASHINFER text-only, TRITON_FLASHINFER served with
-    images from 0.30 (its capture variant is the FlashInfer half: composite.py
-    MMPrefixAttentionRouting.capture_variant = 1), FLASH_ATTN / TRITON_ATTN with images before."""
+    backend gemma4_backend gives for a KV cache of `kv` (vLLM's name), `mm_prefix`
+    (gemma4_backend.gemma4_mm_prefix) and --block-size `given_block` (None: not given):
+    FLASHINFER text-only, TRITON_FLASHINFER served with images from 0.30 (its capture variant
+    is the FlashInfer half: composite.py MMPrefixAttentionRouting.capture_variant = 1),
+    FLASH_ATTN / TRITON_ATTN with images before 0.30 or a given block no multiple of 64."""
     cc = parse_capability(compute_capability)
     if cc is None or cc[0] != 10 or act_bytes != 2:
         return False
     if gemma4_mixed_heads(spec):
-        return gemma4_backend(spec, version, cc[0] * 10 + cc[1], kv, mm_prefix) in (
+        return gemma4_backend(spec, version, cc[0] * 10 + cc[1], kv, mm_prefix,
+                              given_block) in (
             "FLASHINFER", "TRITON_FLASHINFER")
     heads = flashinfer_head_sizes(version[1])
     return any(isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim in heads
@@ -73,7 +75,7 @@ def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
 
 def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability: str,
                           act_bytes: int, full_graphs: int, estimate_subtracted: bool,
-                          kv: str, mm_prefix: bool) -> int:
+                          kv: str, mm_prefix: bool, given_block: int | None) -> int:
     """The FlashInfer workspace inside the CUDA graph estimate vLLM subtracts (module
     docstring): TRT-LLM decode's one buffer where the estimate is subtracted, FULL graphs are
     captured, the plan runs FlashInfer (runs_flashinfer) and every attention layer's query
@@ -83,7 +85,7 @@ def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability:
     trtllm = all(layer.mixer.num_heads % layer.mixer.num_kv_heads == 0
                  for layer in spec.layers if isinstance(layer.mixer, AttentionMixer))
     return FLASHINFER_WORKSPACE_BYTES if trtllm and runs_flashinfer(
-        spec, version, compute_capability, act_bytes, kv, mm_prefix) else 0
+        spec, version, compute_capability, act_bytes, kv, mm_prefix, given_block) else 0
 
 
 WORKSPACE_NOTE = (

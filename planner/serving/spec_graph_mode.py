@@ -40,7 +40,7 @@ _BUILDER_NAMED_UNTIL = (0, 11, 1)
 
 def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability: str,
                            vendor: str, kv_cache_dtype: str, served: str, spec_tokens: int,
-                           images_served: bool) -> str | None:
+                           images_served: bool, given_block: int | None = None) -> str | None:
     """vLLM's class name of the attention backend whose CUDA graph support (UNIFORM_SINGLE_
     TOKEN_DECODE) makes vLLM `rules` capture no full decode graph for a draft of `spec_tokens`
     (None: full graphs kept, no draft, or none captured anyway): Mamba2 layers and a sparse-MLA
@@ -52,7 +52,8 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     head size XQA decode does not replay in uniform batches: 512 (Gemma 4's fp8 / fp8_e4m3 in
     0.30 alone); an nvfp4 cache on 9.0 from 0.32, on 8.x in 0.32),
     a Gemma 4 served with images from 0.30 on TRITON_FLASH_ATTN / TRITON_FLASHINFER
-    (_gemma4_composite), `images_served` being not mm_modes.text_only,
+    (_gemma4_composite), `images_served` being not mm_modes.text_only and `given_block` the
+    --block-size given (None: not given; TRITON_FLASHINFER refuses one no multiple of 64),
     dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
     no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
     Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
@@ -80,7 +81,7 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
         name = ("DeepseekV32IndexerMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
                 else "DeepseekV32IndexerBackend")
     elif composite := _gemma4_composite(spec, version, compute_capability, vendor,
-                                        kv_cache_dtype, images_served):
+                                        kv_cache_dtype, images_served, given_block):
         name = composite
     elif vendor == "nvidia" and _flashinfer_single_token(
             spec, version, compute_capability, kv_cache_dtype, served,
@@ -131,7 +132,8 @@ def _on_cutlass_mla(spec: ModelSpec, version: Version, compute_capability: str,
 
 
 def _gemma4_composite(spec: ModelSpec, version: Version, compute_capability: str, vendor: str,
-                      kv_cache_dtype: str, images_served: bool) -> str | None:
+                      kv_cache_dtype: str, images_served: bool, given_block: int | None
+                      ) -> str | None:
     """The class name of the mm-prefix composite vLLM `version` serves this Gemma 4 on
     (startup.gemma4_backend.gemma4_backend), None where it runs none. Its CUDA graph support is
     the least of its halves' and its routing's, and v1/attention/backends/composite.py
@@ -142,7 +144,7 @@ def _gemma4_composite(spec: ModelSpec, version: Version, compute_capability: str
     if vendor != "nvidia" or cc is None:
         return None
     backend = gemma4_backend(spec, version, cc[0] * 10 + cc[1], VLLM_KV_DTYPE[kv_cache_dtype],
-                             gemma4_mm_prefix(spec, version, images_served))
+                             gemma4_mm_prefix(spec, version, images_served), given_block)
     return COMPOSITE_CLASS.get(backend or "")
 
 

@@ -252,7 +252,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                    else 0)
     spec_piecewise = spec_piecewise_backend(spec, rules, gpu.compute_capability, gpu.vendor,
                                             selector_kv, served, spec_tokens,
-                                            not text_only(spec, s))
+                                            not text_only(spec, s), s.block_size)
     graph_args = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
                   not (mla_piecewise or flex_piecewise or spec_piecewise), spec_tokens,
                   runner[0], graph_tp)

@@ -89,7 +89,8 @@ def flashinfer_workspace(st: Setup) -> int:
     return graph_workspace_bytes(st.spec, rules.version, r.compute_capability, r.act_b,
                                  r.graphs[1], subtracted, VLLM_KV_DTYPE[st.s.kv_cache_dtype],
                                  gemma4_mm_prefix(st.spec, rules.version,
-                                                  not text_only(st.spec, st.s)))
+                                                  not text_only(st.spec, st.s)),
+                                 st.s.block_size)
 
 
 def sequence_parallel(st: Setup) -> bool:

@@ -55,12 +55,13 @@ def gemma4_mm_prefix(spec: ModelSpec, version: Version, images_served: bool) -> 
             and (images_served or version < GEMMA4_TEXT_ONLY_PREFIX_FROM))
 
 
-def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefix: bool
-                   ) -> str | None:
+def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefix: bool,
+                   given_block: int | None = None) -> str | None:
     """The backend vLLM `version` gives every attention layer of this Gemma 4 on compute
-    capability `cc` (90 for 9.0) with a KV cache of `kv` (vLLM's name) and use_mm_prefix
-    `mm_prefix` (gemma4_mm_prefix); None where Gemma4Config does not route it (one head size,
-    before GEMMA4_ROUTED_FROM) or off 9.0 / 10.x / forced TRITON_ATTN's GPUs.
+    capability `cc` (90 for 9.0) with a KV cache of `kv` (vLLM's name), use_mm_prefix
+    `mm_prefix` (gemma4_mm_prefix) and `given_block` (--block-size; None where not given);
+    None where Gemma4Config does not route it (one head size, before GEMMA4_ROUTED_FROM) or
+    off 9.0 / 10.x / forced TRITON_ATTN's GPUs.
 
     NOTE (0.24.0, 0.27.0, 0.28.0, 0.30.0, 0.31.0, 0.34.0 wheels): v1/attention/backend.py
     validate_configuration refuses a backend whose supports_mm_prefix is False under mm prefix
@@ -76,8 +77,10 @@ def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefi
     TRITON_ATTN (0.24-0.30) / TRITON_FLASH_ATTN (0.31+); fp8_e5m2 TRITON_ATTN; on 10.x
     FLASH_ATTN (FlashAttention 4 takes fp8 / fp8_e4m3 on family 100: fa_utils.py
     flash_attn_supports_kv_cache_dtype) or TRITON_ATTN for fp8_e5m2 (0.24-0.29), else
-    TRITON_FLASHINFER (Triton and FlashInfer list every fp8 cache). Text-only (no mm prefix)
-    9.0 runs FLASH_ATTN, or FLASHINFER where it refuses the cache; 10.x FLASHINFER first.
+    TRITON_FLASHINFER (Triton and FlashInfer list every fp8 cache) where `given_block` is
+    None or a multiple of TRITON_FLASHINFER_BLOCK (takes_triton_flashinfer_block), else the
+    0.24-0.29 pick. Text-only (no mm prefix) 9.0 runs FLASH_ATTN, or FLASHINFER where it
+    refuses the cache; 10.x FLASHINFER first.
     """
     if not gemma4_mixed_heads(spec) or version < GEMMA4_ROUTED_FROM:
         return None
@@ -87,7 +90,7 @@ def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefi
     if cc // 10 == 10:
         if not mm_prefix:
             return "FLASHINFER"
-        if composites:
+        if composites and takes_triton_flashinfer_block(given_block):
             return "TRITON_FLASHINFER"
         return "TRITON_ATTN" if kv == "fp8_e5m2" else "FLASH_ATTN"
     if cc != 90:
@@ -104,6 +107,21 @@ supports_block_size, 16 % 64), so get_preferred_block_size gives its smallest ke
 where --block-size is not given (platforms/interface.py update_block_size_for_backend: the first
 attention layer's backend in 0.30.0; _preferred_block_size_for_backends with one backend class
 in 0.31.0-0.34.0): 0.30-0.33's default of 16 becomes 64, 0.34's default is 64 already."""
+
+
+def takes_triton_flashinfer_block(given_block: int | None) -> bool:
+    """Whether TRITON_FLASHINFER passes vLLM's selector with --block-size `given_block`
+    (None: not given).
+
+    NOTE: v1/attention/selector.py passes the block size to validate_configuration only where
+    cache_config.user_specified_block_size (0.30.0, 0.34.0 wheels); composite.py
+    supports_block_size is v1/attention/backend.py supports_block_size over its kernel blocks
+    (64 alone): `block_size % 64 == 0`, else "block_size not supported" and the selector goes
+    on down platforms/cuda.py _get_backend_priorities: FLASHINFER refuses mm prefix, FLASH_ATTN
+    (FlashAttention 4 on 10.x: supports_mm_prefix, kernel blocks MultipleOf(16) at head size
+    512) takes 16-bit, fp8 and fp8_e4m3 caches, TRITON_ATTN (MultipleOf(16)) fp8_e5m2, as
+    before 0.30 (0.30.0, 0.33.0, 0.34.0 wheels)."""
+    return given_block is None or given_block % TRITON_FLASHINFER_BLOCK == 0
 
 
 def gemma4_default_block(spec: ModelSpec, version: Version, cc: int, kv: str,

@@ -91,3 +91,19 @@ def test_no_flashinfer_for_a_model_without_two_head_sizes():
     # Gemma-3 (one head size, 256) is never routed by Gemma4Config: FA3 takes its fp8 cache
     spec = catalog_spec("google/gemma-3-4b-it")
     assert gemma4_backend(spec, (0, 30, 0), 90, "fp8", mm_prefix=False) is None
+
+
+@pytest.mark.parametrize(("kv", "given_block", "backend"), [
+    ("auto", None, "TRITON_FLASHINFER"), ("auto", 128, "TRITON_FLASHINFER"),
+    ("auto", 16, "FLASH_ATTN"), ("fp8", 32, "FLASH_ATTN"),  # FA4 takes fp8 on family 100
+    ("fp8_e5m2", 16, "TRITON_ATTN"),  # FlashAttention lists no fp8_e5m2
+])
+def test_a_given_block_no_multiple_of_64_takes_the_next_backend_on_10x(kv, given_block,
+                                                                       backend):
+    # composite.py supports_block_size: block % 64 (TRITON_FLASHINFER's one kernel block), then
+    # platforms/cuda.py _get_backend_priorities' next: FLASHINFER (no mm prefix), FLASH_ATTN,
+    # TRITON_ATTN (0.30.0, 0.34.0 wheels)
+    spec = catalog_spec("google/gemma-4-26B-A4B")
+    for version in ((0, 30, 0), (0, 34, 0)):
+        assert gemma4_backend(spec, version, 100, kv, mm_prefix=True,
+                              given_block=given_block) == backend

@@ -175,16 +175,44 @@ def test_triton_flashinfer_takes_64_token_blocks_on_a_b200(version):
                                                       rel=1e-9)
 
 
-def test_a_given_block_size_is_kept_and_0_29_has_no_composite():
-    # --block-size given: update_block_size_for_backend skips phase 1 (user_specified_block_size)
-    # and keeps it (which backend then takes 32 is not modelled: docs/known-limits.md); 0.29.0
-    # (no TRITON_FLASHINFER) runs FLASH_ATTN on the B200 with images: the default 16
-    given = plan(PlanRequest(
+def _gemma4_31b_given_block(block_size: int):
+    return plan(PlanRequest(
         model=catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4"), cluster=preset_cluster("b200", 1),
         engine=EngineSettings(vllm_version="0.33.0", max_model_len=262144,
-                              max_num_batched_tokens=4096, block_size=32)))
-    assert given.block_size == 32
+                              max_num_batched_tokens=4096, block_size=block_size)))
+
+
+def test_a_given_block_size_is_kept_and_0_29_has_no_composite():
+    # --block-size given: update_block_size_for_backend skips phase 1 (user_specified_block_size)
+    # and keeps it; 0.29.0 (no TRITON_FLASHINFER) runs FLASH_ATTN on the B200 with images: the
+    # default 16
+    assert _gemma4_31b_given_block(32).block_size == 32
     assert _gemma4_31b_on_b200("0.29.0", language_model_only=False).block_size == 16
+
+
+@pytest.mark.parametrize(("block_size", "workspace"), [(16, False), (32, False),
+                                                       (64, True), (128, True)])
+def test_a_given_block_no_multiple_of_64_leaves_triton_flashinfer(block_size, workspace):
+    # The selector validates a user-given block (selector.py user_specified_block_size):
+    # TRITON_FLASHINFER's supports_block_size is `block_size % 64 == 0` (composite.py, kernel
+    # block 64 alone), so 16 and 32 go on down _get_backend_priorities: FLASHINFER refuses mm
+    # prefix, FLASH_ATTN (FA4 on 10.x, MultipleOf(16) at head 512) takes them, 0.30-0.34 as
+    # before 0.30. No FlashInfer, so no TRT-LLM workspace in the graph estimate: the graphs
+    # at 8,808,038 B each and nothing more; 64 and 128 stay on TRITON_FLASHINFER, + 394 x
+    # 1,048,576 = 413,138,944 B
+    p = _gemma4_31b_given_block(block_size)
+    formula = next(t for t in p.terms if t.key == "cuda_graphs").formula
+    graphs = re.search(r"\((\d+) piecewise \+ (\d+) full graphs\)", formula)
+    assert graphs is not None and int(graphs[2]) > 0  # full graphs captured
+    assert p.cuda_graph_bytes_per_gpu == 8_808_038 * (int(graphs[1]) + int(graphs[2])) + (
+        413_138_944 if workspace else 0)
+    assert any(t.key == "flashinfer_workspace" for t in p.terms) is workspace
+    lowered = spec_piecewise_backend(catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4"),
+                                     vllm_rules("0.33.0"), "10.0", "nvidia", "auto", "bfloat16",
+                                     3, True, block_size)
+    # a 3-token draft: TRITON_FLASHINFER's UNIFORM_SINGLE_TOKEN_DECODE lowers it, FLASH_ATTN's
+    # FA4 keeps full graphs
+    assert lowered == ("TritonFlashInferBackend" if workspace else None)
 
 
 def _gemma4_nvfp4(gpu: str, version: str, language_model_only: bool):
