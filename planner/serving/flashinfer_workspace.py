@@ -60,7 +60,7 @@ def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
     (gemma4_backend.gemma4_mm_prefix) and --block-size `given_block` (None: not given):
     FLASHINFER text-only, TRITON_FLASHINFER served with images from 0.30 (its capture variant
     is the FlashInfer half: composite.py MMPrefixAttentionRouting.capture_variant = 1),
-    FLASH_ATTN / TRITON_ATTN with images before 0.30 or a given block no multiple of 64."""
+    TRITON_ATTN with images before 0.30 or a given block no multiple of 64."""
     cc = parse_capability(compute_capability)
     if cc is None or cc[0] != 10 or act_bytes != 2:
         return False

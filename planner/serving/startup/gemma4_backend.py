@@ -75,12 +75,11 @@ def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefi
     at 512, `fa_version not in (3, 4)` its check; 0.30's _FA4Backend FA4 only), so
     on 9.0: 16-bit FLASH_ATTN (0.24-0.29) / TRITON_FLASH_ATTN (0.30+); fp8 / fp8_e4m3
     TRITON_ATTN (0.24-0.30) / TRITON_FLASH_ATTN (0.31+); fp8_e5m2 TRITON_ATTN; on 10.x
-    FLASH_ATTN (FlashAttention 4 takes fp8 / fp8_e4m3 on family 100: fa_utils.py
-    flash_attn_supports_kv_cache_dtype) or TRITON_ATTN for fp8_e5m2 (0.24-0.29), else
-    TRITON_FLASHINFER (Triton and FlashInfer list every fp8 cache) where `given_block` is
-    None or a multiple of TRITON_FLASHINFER_BLOCK (takes_triton_flashinfer_block), else the
-    0.24-0.29 pick. Text-only (no mm prefix) 9.0 runs FLASH_ATTN, or FLASHINFER where it
-    refuses the cache; 10.x FLASHINFER first.
+    TRITON_FLASHINFER (Triton and FlashInfer list every fp8 cache) from 0.30 where
+    `given_block` is None or a multiple of TRITON_FLASHINFER_BLOCK
+    (takes_triton_flashinfer_block), else TRITON_ATTN (BLACKWELL_FA4_MM_PREFIX: FLASH_ATTN
+    refuses mm prefix there). Text-only (no mm prefix) 9.0 runs FLASH_ATTN, or FLASHINFER
+    where it refuses the cache; 10.x FLASHINFER first.
     """
     if not gemma4_mixed_heads(spec) or version < GEMMA4_ROUTED_FROM:
         return None
@@ -92,13 +91,28 @@ def gemma4_backend(spec: ModelSpec, version: Version, cc: int, kv: str, mm_prefi
             return "FLASHINFER"
         if composites and takes_triton_flashinfer_block(given_block):
             return "TRITON_FLASHINFER"
-        return "TRITON_ATTN" if kv == "fp8_e5m2" else "FLASH_ATTN"
+        return BLACKWELL_FA4_MM_PREFIX
     if cc != 90:
         return None
     if sm90_fa4_takes_kv(kv, version):
         return "TRITON_FLASH_ATTN" if composites else "FLASH_ATTN"
     return "TRITON_ATTN" if mm_prefix else "FLASHINFER"
 
+
+BLACKWELL_FA4_MM_PREFIX = "TRITON_ATTN"
+"""NOTE: on 10.x under mm prefix FLASH_ATTN refuses Gemma 4's layers, so TRITON_ATTN (mm prefix,
+every head size from 32, every fp8 cache) serves them where the composite does not (before 0.30;
+a given block TRITON_FLASHINFER refuses from 0.30). flash_attn.py supports_combination refuses
+use_mm_prefix where get_flash_attn_version(head_size=...) != 4 ("mm_prefix (PrefixLM
+bidirectional attention) requires FlashAttention v4, which does not resolve for this
+head_size"), and fa_utils.py get_flash_attn_version drops FA4 to FA2 on major >= 10 for a head
+above 128 ("FA4 on Blackwell does not support head_size=%d due to TMEM capacity limits"): the
+512-wide global layers in every 0.24.0-0.34.0 wheel; the 256-wide sliding ones in 0.24.0-0.26.0
+and 0.28.0 (192/128 the only exception), and from 0.29.0, where 256 is exempt, through
+_fa4_hd256_fallback_reason's "mm_prefix bidirectional attention" (0.29.0, 0.30.0, 0.31.0, 0.33.0,
+0.34.0 wheels). 0.27.x exempts 256 with no such fallback, so its sliding layers run FLASH_ATTN
+(FA4) where it takes the cache: a mix no planned figure tells apart (both keep full graphs with
+a draft, take blocks of multiples of 16 and hold no FlashInfer workspace)."""
 
 TRITON_FLASHINFER_BLOCK = 64
 """NOTE: triton_flashinfer.py TritonFlashInferBackend kernel_block_sizes=(64,) (0.30.0-0.34.0
@@ -118,9 +132,8 @@ def takes_triton_flashinfer_block(given_block: int | None) -> bool:
     supports_block_size is v1/attention/backend.py supports_block_size over its kernel blocks
     (64 alone): `block_size % 64 == 0`, else "block_size not supported" and the selector goes
     on down platforms/cuda.py _get_backend_priorities: FLASHINFER refuses mm prefix, FLASH_ATTN
-    (FlashAttention 4 on 10.x: supports_mm_prefix, kernel blocks MultipleOf(16) at head size
-    512) takes 16-bit, fp8 and fp8_e4m3 caches, TRITON_ATTN (MultipleOf(16)) fp8_e5m2, as
-    before 0.30 (0.30.0, 0.33.0, 0.34.0 wheels)."""
+    too on 10.x (BLACKWELL_FA4_MM_PREFIX), TRITON_ATTN (MultipleOf(16)) takes it, as before
+    0.30 (0.30.0, 0.33.0, 0.34.0 wheels)."""
     return given_block is None or given_block % TRITON_FLASHINFER_BLOCK == 0
 
 

@@ -21,9 +21,10 @@ The reading (0.24.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.33.0, 0.3
   FlashAttention does: not 0.30's FA4-only _FA4Backend, 0.31's _FABackend with FA3 at 256 and
   FA4 at 512. TRITON_FLASHINFER's halves list every fp8 cache.
 So on an H100: 16-bit FLASH_ATTN 0.24-0.29, TRITON_FLASH_ATTN from 0.30; fp8 / fp8_e4m3
-TRITON_ATTN 0.24-0.30, TRITON_FLASH_ATTN from 0.31; fp8_e5m2 TRITON_ATTN. On a B200: FLASH_ATTN
-0.24-0.29 (FA4 takes fp8 / fp8_e4m3 on family 100), TRITON_ATTN for fp8_e5m2; from 0.30
-TRITON_FLASHINFER. A100 and RTX 5090: Gemma4Config forces TRITON_ATTN (no FA4).
+TRITON_ATTN 0.24-0.30, TRITON_FLASH_ATTN from 0.31; fp8_e5m2 TRITON_ATTN. On a B200:
+TRITON_ATTN 0.24-0.29 (FLASH_ATTN refuses mm prefix: FA4 takes no head above 128 on
+Blackwell, fa_utils.py; gemma4_backend.BLACKWELL_FA4_MM_PREFIX); from 0.30 TRITON_FLASHINFER.
+A100 and RTX 5090: Gemma4Config forces TRITON_ATTN (no FA4).
 """
 
 import json
@@ -90,7 +91,7 @@ def _lowered(repo: str, cc: str, version: str, kv: str, images: bool) -> str | N
     # H100, fp8_e5m2: TRITON_ATTN with images in every release; FlashInfer text-only
     ("9.0", "fp8_e5m2", "0.29.0", None, "FlashInferBackend"),
     ("9.0", "fp8_e5m2", "0.34.0", None, "FlashInferBackend"),
-    # B200: FLASH_ATTN / TRITON_ATTN with images before 0.30 (full), TRITON_FLASHINFER from it;
+    # B200: TRITON_ATTN with images before 0.30 (full), TRITON_FLASHINFER from it;
     # text-only FLASHINFER with TRT-LLM attention (UNIFORM_BATCH)
     ("10.0", "auto", "0.29.0", None, None),
     ("10.0", "fp8_e5m2", "0.29.0", None, None),
@@ -184,7 +185,7 @@ def _gemma4_31b_given_block(block_size: int):
 
 def test_a_given_block_size_is_kept_and_0_29_has_no_composite():
     # --block-size given: update_block_size_for_backend skips phase 1 (user_specified_block_size)
-    # and keeps it; 0.29.0 (no TRITON_FLASHINFER) runs FLASH_ATTN on the B200 with images: the
+    # and keeps it; 0.29.0 (no TRITON_FLASHINFER) runs TRITON_ATTN on the B200 with images: the
     # default 16
     assert _gemma4_31b_given_block(32).block_size == 32
     assert _gemma4_31b_on_b200("0.29.0", language_model_only=False).block_size == 16
@@ -195,8 +196,8 @@ def test_a_given_block_size_is_kept_and_0_29_has_no_composite():
 def test_a_given_block_no_multiple_of_64_leaves_triton_flashinfer(block_size, workspace):
     # The selector validates a user-given block (selector.py user_specified_block_size):
     # TRITON_FLASHINFER's supports_block_size is `block_size % 64 == 0` (composite.py, kernel
-    # block 64 alone), so 16 and 32 go on down _get_backend_priorities: FLASHINFER refuses mm
-    # prefix, FLASH_ATTN (FA4 on 10.x, MultipleOf(16) at head 512) takes them, 0.30-0.34 as
+    # block 64 alone), so 16 and 32 go on down _get_backend_priorities: FLASHINFER and
+    # FLASH_ATTN refuse mm prefix, TRITON_ATTN (MultipleOf(16)) takes them, 0.30-0.34 as
     # before 0.30. No FlashInfer, so no TRT-LLM workspace in the graph estimate: the graphs
     # at 8,808,038 B each and nothing more; 64 and 128 stay on TRITON_FLASHINFER, + 394 x
     # 1,048,576 = 413,138,944 B
@@ -210,8 +211,8 @@ def test_a_given_block_no_multiple_of_64_leaves_triton_flashinfer(block_size, wo
     lowered = spec_piecewise_backend(catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4"),
                                      vllm_rules("0.33.0"), "10.0", "nvidia", "auto", "bfloat16",
                                      3, True, block_size)
-    # a 3-token draft: TRITON_FLASHINFER's UNIFORM_SINGLE_TOKEN_DECODE lowers it, FLASH_ATTN's
-    # FA4 keeps full graphs
+    # a 3-token draft: TRITON_FLASHINFER's UNIFORM_SINGLE_TOKEN_DECODE lowers it, TRITON_ATTN
+    # (ALWAYS) keeps full graphs
     assert lowered == ("TritonFlashInferBackend" if workspace else None)
 
 
