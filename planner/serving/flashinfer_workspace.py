@@ -1,5 +1,6 @@
 """FlashInfer's attention workspace where vLLM's KV budget subtracts it: TRT-LLM decode's buffer,
-inside the CUDA graph estimate, on datacenter Blackwell, whose default attention is FlashInfer.
+inside the CUDA graph estimate, on datacenter Blackwell, whose default attention is FlashInfer,
+and where FlashInfer's XQA decode takes it on 9.0 (vLLM 0.25 on) and 12.x (0.28 on).
 
 Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.0, 0.25.0,
 0.29.0, 0.30.0 and 0.34.0 wheels):
@@ -30,6 +31,13 @@ Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.
   (V2's attn_utils.init_attn_backend allocates it at KV-cache init, before the graph
   measurement and again after the pool is sized; V1 where a prefill runs FlashInfer's own
   wrapper, at warm-up), and the TRT-LLM buffer without FULL graphs or a subtracted estimate.
+- XQA: supports_trtllm_attention(is_prefill=False) also holds on 9.0 from 0.25.0 and on 12.x
+  from 0.28.0 (vllm_versions.FLASHINFER_XQA_SM90_FROM, FLASHINFER_XQA_SM12X_FROM), where the
+  builder's decode kernel is FlashInferDecodeKernel.XQA, whose forward takes the same
+  module-global _get_trtllm_workspace_buffer; FlashInfer serves there where FlashAttention
+  refuses the KV cache (spec_graph_mode.flashinfer_xqa_decode: fp8_e5m2 on 9.0, fp8 and nvfp4
+  on 12.x; from 0.30 a layer of a head size XQA decodes). The estimate and captures are the
+  same, so the buffer sits in it the same way (0.25.0, 0.28.0, 0.30.0, 0.34.0 wheels read).
 - Which plans: platforms/cuda.py _get_backend_priorities puts FLASHINFER first for non-MLA
   attention on compute capability 10.x (0.13.0-0.34.0; from 0.30.0 TRITON_FLASHINFER,
   FlashInfer's composite, before it for multimodal prefix models), FLASH_ATTN first elsewhere;
@@ -39,6 +47,7 @@ Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.
 from planner.model.spec import AttentionMixer, ModelSpec
 from planner.serving.hardware import parse_capability
 from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
+from planner.serving.spec_graph_mode import flashinfer_xqa_decode
 from planner.serving.startup.gemma4_backend import gemma4_backend
 from planner.serving.vllm_versions import Version
 from planner.units import MIB
@@ -78,20 +87,24 @@ def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability:
                           kv: str, mm_prefix: bool, given_block: int | None) -> int:
     """The FlashInfer workspace inside the CUDA graph estimate vLLM subtracts (module
     docstring): TRT-LLM decode's one buffer where the estimate is subtracted, FULL graphs are
-    captured, the plan runs FlashInfer (runs_flashinfer) and every attention layer's query
-    heads are a multiple of its KV heads (can_use_trtllm_attention); 0 otherwise."""
-    if not (estimate_subtracted and full_graphs):
+    captured, the plan runs FlashInfer on 10.x (runs_flashinfer) or decodes on its XQA kernel
+    on 9.0 / 12.x (spec_graph_mode.flashinfer_xqa_decode) with 16-bit activations, and every
+    attention layer's query heads are a multiple of its KV heads (can_use_trtllm_attention);
+    0 otherwise."""
+    if not (estimate_subtracted and full_graphs and act_bytes == 2):
         return 0
     trtllm = all(layer.mixer.num_heads % layer.mixer.num_kv_heads == 0
                  for layer in spec.layers if isinstance(layer.mixer, AttentionMixer))
-    return FLASHINFER_WORKSPACE_BYTES if trtllm and runs_flashinfer(
-        spec, version, compute_capability, act_bytes, kv, mm_prefix, given_block) else 0
+    return FLASHINFER_WORKSPACE_BYTES if trtllm and (runs_flashinfer(
+        spec, version, compute_capability, act_bytes, kv, mm_prefix, given_block)
+        or flashinfer_xqa_decode(spec, version, compute_capability, kv, mm_prefix)) else 0
 
 
 WORKSPACE_NOTE = (
     "FlashInfer serves attention by default on compute capability 10.x (vLLM platforms/cuda.py "
     "_get_backend_priorities) and decodes on TRT-LLM there (utils/flashinfer.py "
-    "can_use_trtllm_attention); that kernel's workspace (v1/attention/backends/flashinfer.py "
+    "can_use_trtllm_attention), and on its XQA kernel on 9.0 from 0.25 and 12.x from 0.28 "
+    "where it serves a KV cache FlashAttention refuses; that kernel's workspace (v1/attention/backends/flashinfer.py "
     "_get_trtllm_workspace_buffer, one a process, envs.VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE "
     "= 394 MiB in 0.11.1-0.34.0) is allocated in the first FULL decode capture of "
     "profile_cudagraph_memory, so the CUDA graph estimate vLLM subtracts holds it and the KV "

@@ -24,6 +24,8 @@ from planner.serving.vllm_versions import (
     FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM100_SPAN,
     FLASHINFER_XQA_HEAD_SIZES_FROM,
+    FLASHINFER_XQA_SM12X_FROM,
+    FLASHINFER_XQA_SM90_FROM,
     SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM,
     SPEC_SINGLE_TOKEN_STATE_UNTIL,
     TRITON_MLA_SINGLE_TOKEN_SPAN,
@@ -184,10 +186,7 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
         return cc_int == 100 and any(
             isinstance(layer.mixer, AttentionMixer)
             and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
-    routed = gemma4_backend(spec, version, cc_int, kv, mm_prefix)  # Gemma4Config's pick
-    sm90_e5m2 = cc_int == 90 and fp8 and (routed == "FLASHINFER" if routed
-                                          else kv == "fp8_e5m2")
-    sm12x_fp8 = cc[0] == 12 and (fp8 or fa2_nvfp4)
+    sm90_e5m2, sm12x_fp8 = _xqa_arch_flashinfer(spec, version, cc, kv, mm_prefix)
     spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
               cc_int == 75 and minor <= FLASHINFER_SM75_LAST
               or 80 <= cc_int < 90 and (fp8 or fa2_nvfp4)),
@@ -203,6 +202,43 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     return not gemma4_forced_triton(spec, minor, cc_int) and any(
         isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)
         and (single_token or not _xqa_head(layer.mixer.head_dim)) for layer in spec.layers)
+
+
+def flashinfer_xqa_decode(spec: ModelSpec, version: Version, compute_capability: str, kv: str,
+                          mm_prefix: bool) -> bool:
+    """Whether vLLM `version` serves an attention layer of `spec` on FlashInfer on 9.0 (from
+    0.25: vllm_versions.FLASHINFER_XQA_SM90_FROM) or 12.x (from 0.28: FLASHINFER_XQA_SM12X_FROM)
+    and decodes it on XQA, whose kernel takes FlashInfer's TRT-LLM workspace
+    (flashinfer_workspace): a KV cache of `kv` (vLLM's name) FlashAttention refuses there, as
+    _flashinfer_single_token reads it (_xqa_arch_flashinfer), a layer FlashInfer takes and,
+    from 0.30, of a head size XQA decodes (_xqa_head; FlashInferMetadataBuilder reverts the
+    others to native decode, FLASHINFER_XQA_HEAD_SIZES_FROM). Query heads a multiple of KV
+    heads (can_use_trtllm_attention) and 16-bit activations are the caller's."""
+    cc = parse_capability(compute_capability)
+    if cc is None:
+        return False
+    sm90, sm12x = _xqa_arch_flashinfer(spec, version, cc, kv, mm_prefix)
+    if not (sm90 and version >= FLASHINFER_XQA_SM90_FROM
+            or sm12x and version >= FLASHINFER_XQA_SM12X_FROM):
+        return False
+    minor = version[1]
+    return not gemma4_forced_triton(spec, minor, cc[0] * 10 + cc[1]) and any(
+        isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)
+        and (version < FLASHINFER_XQA_HEAD_SIZES_FROM or _xqa_head(layer.mixer.head_dim))
+        for layer in spec.layers)
+
+
+def _xqa_arch_flashinfer(spec: ModelSpec, version: Version, cc: tuple[int, int], kv: str,
+                         mm_prefix: bool) -> tuple[bool, bool]:
+    """(9.0, 12.x): whether a KV cache of `kv` (vLLM's name) sends `spec`'s attention to
+    FlashInfer on compute capability `cc` there (_flashinfer_single_token's docstring): on 9.0
+    an fp8 cache FLASH_ATTN refuses (fp8_e5m2; a Gemma 4's fp8 / fp8_e4m3 where Gemma4Config's
+    pick, gemma4_backend, is FLASHINFER), on 12.x any fp8 cache and nvfp4."""
+    cc_int = cc[0] * 10 + cc[1]
+    fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    routed = gemma4_backend(spec, version, cc_int, kv, mm_prefix)  # Gemma4Config's pick
+    sm90 = cc_int == 90 and fp8 and (routed == "FLASHINFER" if routed else kv == "fp8_e5m2")
+    return sm90, cc[0] == 12 and (fp8 or kv == "nvfp4")
 
 
 def _xqa_head(head_dim: int) -> bool:

@@ -2086,6 +2086,26 @@ only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM): Gemma 4's global layers (global_hea
 with fp8_e5m2 on an H100. The 0.32.0 wheel adds an nvfp4 clause there:
 FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM."""
 
+FLASHINFER_XQA_SM90_FROM: Version = (0, 25, 0)
+"""NOTE: utils/flashinfer.py supports_trtllm_attention(is_prefill=False) holds on
+is_device_capability(90) from the 0.25.0 wheel ("SM90 has XQA decode; prefill is not
+supported"; 0.24.0: the SM100 family alone), so FlashInferMetadataBuilder's
+use_trtllm_decode_attention (can_use_trtllm_attention: that and query heads a multiple of KV
+heads) picks FlashInferDecodeKernel.XQA on 9.0 (_get_flashinfer_trtllm_api_decode_kernel), and
+FlashInferImpl.forward's decode takes the module-global _get_trtllm_workspace_buffer for it
+(v1/attention/backends/flashinfer.py: 0.25.0 L2018, 0.27.0 L2130, 0.30.0 L2431, 0.34.0 L2687):
+the TRT-LLM buffer flashinfer_workspace counts. 12.x: FLASHINFER_XQA_SM12X_FROM."""
+
+FLASHINFER_XQA_SM12X_FROM: Version = (0, 28, 0)
+"""NOTE: supports_trtllm_attention(is_prefill=False) adds is_device_capability_family(120)
+in the 0.28.0 wheel ("SM90 and SM12x have XQA decode only"; 0.25.0-0.27.0: 9.0 and the SM100
+family), and _get_flashinfer_trtllm_api_decode_kernel gives XQA there (0.28.0, 0.30.0, 0.34.0
+read): decode on 12.x takes the same _get_trtllm_workspace_buffer (0.28.0 L2356, before the
+dedicated flashinfer_xqa_batch_decode_with_kv_cache call; 0.30.0 L2431). The 0.32.0 wheel
+keeps XQA for an nvfp4 cache on 12.x alone ("XQA reads an NVFP4 cache only on SM12x; SM90
+decodes it with fa2"; 0.33.0, 0.34.0 the same). The same release turns
+FLASHINFER_SINGLE_TOKEN_SM12X_SPAN's single-token graphs into UNIFORM_BATCH."""
+
 FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM: Version = (0, 32, 0)
 """NOTE: FlashInferMetadataBuilder.get_cudagraph_support (v1/attention/backends/flashinfer.py)
 of the 0.32.0 wheel (0.33.0, 0.34.0 the same) also denies UNIFORM_BATCH on is_xqa_arch where

@@ -75,3 +75,51 @@ def test_h100_flash_attn_plan_unchanged():
 ])
 def test_b200_plans_not_on_flashinfer_attention_have_no_term(model):
     assert _workspace_term(_plan(model, "b200", "0.30.0")) is None
+
+
+# XQA decode on 9.0 (vLLM 0.25 on) and 12.x (0.28 on): utils/flashinfer.py
+# supports_trtllm_attention(is_prefill=False) holds there, the builder's decode kernel is
+# FlashInferDecodeKernel.XQA, and FlashInferImpl.forward takes the same module-global
+# _get_trtllm_workspace_buffer for it (v1/attention/backends/flashinfer.py 0.25.0 L2018,
+# 0.28.0 L2356, 0.30.0 L2431, 0.34.0 L2687). FlashInfer serves Llama-3.1-8B there because
+# FlashAttention refuses the cache: FlashAttention 2 (12.x) takes no fp8 cache, FlashAttention 3
+# (9.0) no fp8_e5m2 from 0.22. Head 128 is an XQA head (16 <= 128 <= 256, 128 % 16 == 0),
+# 32 % 8 == 0 query / KV heads.
+@pytest.mark.parametrize("gpu, kv, version, runner, workspace", [
+    # RTX 5090 (12.0), fp8: V1 subtracts the estimate from 0.20; 0.34's default runner (V2)
+    # subtracts it from 0.29 (V2_GRAPH_ESTIMATE_FROM)
+    ("rtx-5090", "fp8", "0.28.0", "v1", WORKSPACE),
+    ("rtx-5090", "fp8", "0.34.0", "auto", WORKSPACE),
+    # 0.32-0.34 keep XQA for nvfp4 on 12.x ("XQA reads an NVFP4 cache only on SM12x")
+    ("rtx-5090", "nvfp4", "0.34.0", "auto", WORKSPACE),
+    # H100 (9.0), fp8_e5m2: XQA from 0.25, with V1's subtracted estimate
+    ("h100-sxm", "fp8_e5m2", "0.25.0", "v1", WORKSPACE),
+    ("h100-sxm", "fp8_e5m2", "0.30.0", "auto", WORKSPACE),
+    # 0.27: supports_trtllm_attention is 9.0 and the SM100 family, not 12.x: native decode
+    ("rtx-5090", "fp8", "0.27.0", "v1", 0),
+    # 0.28's default runner here is V2, whose profile_cudagraph_memory returns 0 until 0.29:
+    # no estimate subtracted, the buffer is held on top (docs/known-limits.md)
+    ("rtx-5090", "fp8", "0.28.0", "auto", 0),
+    # 0.24: supports_trtllm_attention is the SM100 family alone
+    ("h100-sxm", "fp8_e5m2", "0.24.0", "v1", 0),
+    # FLASH_ATTN (FlashAttention 3) takes an auto / fp8 cache on 9.0: no FlashInfer
+    ("h100-sxm", "auto", "0.30.0", "auto", 0),
+    ("h100-sxm", "fp8", "0.34.0", "auto", 0),
+    # an nvfp4 cache on 9.0 from 0.32 decodes on fa2, not XQA ("SM90 decodes it with fa2")
+    ("h100-sxm", "nvfp4", "0.34.0", "auto", 0),
+    # RTX 5090 with a 16-bit cache: FLASH_ATTN (FlashAttention 2)
+    ("rtx-5090", "auto", "0.34.0", "auto", 0),
+])
+def test_xqa_workspace_in_the_estimate(gpu, kv, version, runner, workspace):
+    # graphs alone: 8,808,038 B x (full + piecewise); the plan's estimate is that + the
+    # workspace (413,138,944 B or 0), and against the graphs-alone estimate given the pool is
+    # smaller by the workspace exactly.
+    settings = {"kv_cache_dtype": kv, "model_runner": runner}
+    planned = _plan(LLAMA, gpu, version, **settings)
+    full, piecewise = _graphs(planned)
+    graphs_alone = PER_GRAPH * (full + piecewise)
+    assert full > 0
+    assert _workspace_term(planned) == (workspace or None)
+    assert planned.cuda_graph_bytes_per_gpu == graphs_alone + workspace
+    given = _plan(LLAMA, gpu, version, cuda_graph_bytes=graphs_alone, **settings)
+    assert given.kv_cache_bytes_per_gpu - planned.kv_cache_bytes_per_gpu == workspace
