@@ -46,8 +46,8 @@ Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.
 
 from planner.model.spec import AttentionMixer, ModelSpec
 from planner.serving.hardware import parse_capability
-from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
 from planner.serving.spec_graph_mode import flashinfer_xqa_decode
+from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
 from planner.serving.startup.gemma4_backend import gemma4_backend
 from planner.serving.vllm_versions import Version
 from planner.units import MIB
