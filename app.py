@@ -10,7 +10,9 @@ st.set_page_config(page_title="Headroom", page_icon=":material/memory:", layout=
 init_state("audit" if gpu_present() else "preset")
 # Streamlit pads the page 6rem above the title, under a 60 px header that is empty here: at
 # 1366x768 the Plan page's TTFT and TPOT figures ended 14 px below the fold (gpt-oss-120b on
-# 8x H200); 4rem keeps the title clear of the header's menu button
+# 8x H200); 4rem kept them in view until a plan's warnings were named in a line under the
+# verdict (DeepSeek-V4-Flash on 8x H200: the figures' row 2 px below); 3rem (48 px) still
+# keeps the title, which opens with its own margin, clear of the header's menu button
 # a message box's, a table's, a paragraph's or a caption's inline code (a flag: ui.context.
 # flags_as_code, as app_markdown shows it; the report's `python -m probes --json > node.json`)
 # on one line: wrapped, the browser split '--max-model-len' (and '--json') after a hyphen
@@ -55,7 +57,7 @@ init_state("audit" if gpu_present() else "preset")
 # a field's help icon ("?") 0.25rem clear of its label, which wraps before it: a label that
 # filled its column ran into it ("Batched tokens?" and "...extensible KV?" at 1024 px, "Output
 # tokens?" at 1280; a row's fields stay level at the bottom where a label wraps)
-st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
+st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 3rem} "
         "@media (max-width: 1100px) {[data-testid=stMainBlockContainer] "
         "{padding-left: 1rem; padding-right: 1rem} "
         "[data-testid=stSidebar] {width: 230px !important; min-width: 230px !important} "

@@ -299,7 +299,8 @@ def test_speed_in_view_at_1366x768(browser, server: str) -> None:
     """1366x768, the common laptop screen, is 32 px shorter than 1280x800: gpt-oss-120b on
     8x H200 (verdict of two lines) and Llama 3.1 70B on 2 nodes x 8 H100 at TP=8 x DP=2 (the
     "Use the hardware's layout" button) put TPOT's figure 14 and 9 px below the fold under
-    Streamlit's 6rem top padding (helper 366's QA); the padding is 4rem (app.py)."""
+    Streamlit's 6rem top padding (helper 366's QA); the padding is 3rem (app.py: 4rem until a
+    plan's warnings were named in a line under the verdict)."""
     for query in ("hw=preset&gpu=h200&gpn=8&nodes=1&model=openai/gpt-oss-120b",
                   "hw=preset&gpu=h100-sxm&gpn=8&nodes=2"
                   "&model=meta-llama/Llama-3.1-70B-Instruct&tp=8&pp=1&dp=2"):
