@@ -25,8 +25,9 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
 
 def _sample(action: argparse.Action) -> str:
     """A value the option's own type takes: a choice, the default, a date, a network, a weight
-    format, a JSON object (--limit-mm-per-prompt, --mm-processor-kwargs, --hf-overrides), else
-    '2' (every count, size, time and name of this CLI takes 2)."""
+    format, a JSON object (--limit-mm-per-prompt, --mm-processor-kwargs, --hf-overrides), a
+    fraction below 1 (--video-pruning-rate: 0 <= R < 1), else '2' (every count, size, time and
+    name of this CLI takes 2)."""
     if action.choices:
         return str(next(iter(action.choices)))
     if action.default not in (None, [], ()):
@@ -34,7 +35,8 @@ def _sample(action: argparse.Action) -> str:
     return {"date": "2026-01-01", "network": "8x400", "gpu_memory_utilization": "0.9",
             "target_quant": "bf16", "mm_limits": '{"image": 0}',
             "mm_processor_kwargs": '{"max_patches": 16}',
-            "hf_overrides": '{"max_position_embeddings": 2}'}.get(action.dest, "2")
+            "hf_overrides": '{"max_position_embeddings": 2}',
+            "video_pruning_rate": "0.5"}.get(action.dest, "2")
 
 
 SINGLE = [(command, action) for command, parser in _subparsers().items()
