@@ -108,10 +108,12 @@ def test_small_per_layer_weights_tp1_and_tp2_by_hand():
 def test_small_weights_a_gpu_by_hand(version):
     spec = parse_model_config(SMALL, name="x")
     # TP=1: 297,320 x 2 B + the embedding padded to 1,024 rows (24 x 64 x 2 B = 3,072), no
-    # rotary cache (NoPE): 597,712
+    # rotary cache (NoPE): 597,712; + Mamba2's A held in float32 (mamba_mixer2.py MambaMixer2,
+    # every release): 3 Mamba layers x 8 heads x 2 B more = 48: 597,760
     # TP=2: embeddings 512 rows x 64 = 32,768; layers 3 x 20,012 + 11,008 = 71,044; experts
-    # 24,576 / 2 x 4 = 49,152; norms 576 whole: 153,540 x 2 B = 307,080
-    for tp, weights in ((1, 597_712), (2, 307_080)):
+    # 24,576 / 2 x 4 = 49,152; norms 576 whole: 153,540 x 2 B = 307,080; + A's 3 x 4 heads x
+    # 2 B = 24: 307,104
+    for tp, weights in ((1, 597_760), (2, 307_104)):
         p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", tp),
                              layout=ParallelLayout(tp=tp),
                              engine=EngineSettings(vllm_version=version, max_model_len=4096)))
