@@ -199,9 +199,8 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     xqa = version >= FLASHINFER_XQA_HEAD_SIZES_FROM and (sm90_e5m2 or sm12x_fp8)
     if not single_token and not xqa:
         return False
-    return not gemma4_forced_triton(spec, minor, cc_int) and any(
-        isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)
-        and (single_token or not _xqa_head(layer.mixer.head_dim)) for layer in spec.layers)
+    return any(single_token or not _xqa_head(head)
+               for head in _flashinfer_heads(spec, minor, cc_int))
 
 
 def flashinfer_xqa_decode(spec: ModelSpec, version: Version, compute_capability: str, kv: str,
@@ -221,11 +220,19 @@ def flashinfer_xqa_decode(spec: ModelSpec, version: Version, compute_capability:
     if not (sm90 and version >= FLASHINFER_XQA_SM90_FROM
             or sm12x and version >= FLASHINFER_XQA_SM12X_FROM):
         return False
-    minor = version[1]
-    return not gemma4_forced_triton(spec, minor, cc[0] * 10 + cc[1]) and any(
-        isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)
-        and (version < FLASHINFER_XQA_HEAD_SIZES_FROM or _xqa_head(layer.mixer.head_dim))
-        for layer in spec.layers)
+    return any(version < FLASHINFER_XQA_HEAD_SIZES_FROM or _xqa_head(head)
+               for head in _flashinfer_heads(spec, version[1], cc[0] * 10 + cc[1]))
+
+
+def _flashinfer_heads(spec: ModelSpec, minor: int, cc: int) -> list[int]:
+    """The head sizes of `spec`'s attention layers FlashInfer takes in vLLM 0.`minor`
+    (attention_backend.flashinfer_takes) on compute capability `cc` (90 for 9.0), none where
+    Gemma4Config forces TRITON_ATTN (gemma4_forced_triton); what _flashinfer_single_token and
+    flashinfer_xqa_decode each filter by XQA's head sizes."""
+    if gemma4_forced_triton(spec, minor, cc):
+        return []
+    return [layer.mixer.head_dim for layer in spec.layers
+            if isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)]
 
 
 def _xqa_arch_flashinfer(spec: ModelSpec, version: Version, cc: tuple[int, int], kv: str,
