@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from planner.serving.all2all import AGRS, DEEPEP_HT, DEEPEP_LL, NAIVE
+from planner.serving.all2all import DEEPEP_HT, DEEPEP_LL, GATHERS, NAIVE
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import Context, CrossNode
 from planner.serving.vllm_versions import (
@@ -617,7 +617,7 @@ def explained_all_to_all(ctx: Context, tokens: float, tokens_text: str = "") -> 
 def gathers(ctx: Context) -> bool:
     """Whether the MoE layers' dispatch gathers whole DP ranks' tokens (allgather_reducescatter,
     naive, or no EP) rather than sending tokens to their experts' ranks (all_to_all_s NOTE)."""
-    return ctx.dp > 1 and (not ctx.ep or ctx.all2all in (AGRS, NAIVE))
+    return ctx.dp > 1 and (not ctx.ep or ctx.all2all in GATHERS)
 
 
 def gather_group(ctx: Context) -> int:
