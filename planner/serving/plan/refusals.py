@@ -19,7 +19,7 @@ from planner.serving.eplb import (
     model_refusal,
     settings_refusals,
 )
-from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts, parse_capability
+from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.hf_overrides import hf_overrides_errors, rope_overridden
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.lora.coverage import lora_refusal
@@ -73,6 +73,7 @@ from planner.serving.startup.compressed_tensors_moe import (
     ct_int8_moe_errors,
     rocm_int8_moe_errors,
 )
+from planner.serving.startup.device import capability
 from planner.serving.startup.dtype import (
     act_dtype_errors,
     dtype_errors,
@@ -238,10 +239,10 @@ def _mm_prefix_kv_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules, g
                          ) -> list[str]:
     """A Gemma 4 served with images whose KV dtype no mm-prefix backend lists
     (gemma4_backend.gemma4_mm_prefix_kv_errors), on an NVIDIA GPU of known capability."""
-    cc = parse_capability(gpu.compute_capability)
+    cc = capability(gpu)
     if gpu.vendor != "nvidia" or cc is None:
         return []
-    return gemma4_mm_prefix_kv_errors(spec, rules.version, cc[0] * 10 + cc[1],
+    return gemma4_mm_prefix_kv_errors(spec, rules.version, cc,
                                       VLLM_KV_DTYPE[s.kv_cache_dtype], not text_only(spec, s))
 
 
