@@ -134,7 +134,7 @@ def sp_moe_on_layout(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout,
     if not spec.is_moe:
         return ""
     version = vllm_rules(s.vllm_version).version
-    backend = running_backend(s.all2all_backend if all2all_taken(s) else None, version)
+    backend = all2all_running(s, version)
     return sequence_parallel_moe(next(iter(spec.architectures), ""), version, backend,
                                  layout.ep, layout.tp, layout.dp, layout.pp, lora,
                                  vendor == "nvidia")
@@ -272,6 +272,12 @@ def all2all_taken(s: EngineSettings) -> bool:
     is the plan's refusal, in the parser's words: launch.launch, nothing else to say)."""
     return bool(s.all2all_backend) and vllm_cli(s.vllm_version).accepts(
         "--all2all-backend", s.all2all_backend)
+
+
+def all2all_running(s: EngineSettings, version: Version) -> str:
+    """The --all2all-backend vLLM `version` runs for these settings (all2all.running_backend):
+    the given one where its parser takes it (all2all_taken), else the release's default."""
+    return running_backend(s.all2all_backend if all2all_taken(s) else None, version)
 
 
 def all2all_buffer(st: Setup, pp_stage: int) -> tuple[int, str, bool] | None:

@@ -66,7 +66,6 @@ from planner.model.attention import cdiv
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
-from planner.serving.all2all import running_backend
 from planner.serving.engine import (
     EngineSettings,
     StateRules,
@@ -84,7 +83,7 @@ from planner.serving.plan import (
     redundant_experts,
 )
 from planner.serving.plan.layout_facts import sized_lora
-from planner.serving.plan.moe import all2all_taken, load_on_layout, sp_moe_on_layout
+from planner.serving.plan.moe import all2all_running, load_on_layout, sp_moe_on_layout
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
     collectives_label,
@@ -868,7 +867,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     load = load._replace(redundant_experts=redundant)
     stages = pipeline_stages(request, scheme, act_b, kv_b, load, device.states)
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
-    all2all = running_backend(s.all2all_backend if all2all_taken(s) else None, version)
+    all2all = all2all_running(s, version)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,
                    all2all=all2all,
