@@ -659,7 +659,6 @@ def _verdict(request: PlanRequest, result: Plan) -> None:
         st.caption(f":orange[:material/warning:] {md_escape(fmt.caveats_line(result.warnings))}")
 
 
-
 def _fit_advice(request: PlanRequest, result: Plan, beside, under) -> None:
     """Where the plan does not fit, the nearest change that does (in `beside`: the room of the
     speed figures, beside the memory figures; above the figures, a plan that does not fit had
