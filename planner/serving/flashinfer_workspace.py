@@ -45,7 +45,7 @@ Why there only (vLLM's source, read in the 0.10.1, 0.11.0, 0.13.0, 0.19.0, 0.20.
 """
 
 from planner.model.spec import AttentionMixer, ModelSpec
-from planner.serving.hardware import parse_capability
+from planner.serving.hardware import cc_to_int, parse_capability
 from planner.serving.spec_graph_mode import flashinfer_xqa_decode
 from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
 from planner.serving.startup.gemma4_backend import gemma4_backend
@@ -74,7 +74,7 @@ def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
     if cc is None or cc[0] != 10 or act_bytes != 2:
         return False
     if gemma4_mixed_heads(spec):
-        return gemma4_backend(spec, version, cc[0] * 10 + cc[1], kv, mm_prefix,
+        return gemma4_backend(spec, version, cc_to_int(cc), kv, mm_prefix,
                               given_block) in (
             "FLASHINFER", "TRITON_FLASHINFER")
     heads = flashinfer_head_sizes(version[1])

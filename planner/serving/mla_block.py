@@ -16,7 +16,7 @@ from planner.serving.engine import (
     is_dense_mla,
     is_sparse_mla,
 )
-from planner.serving.hardware import parse_capability
+from planner.serving.hardware import cc_to_int, parse_capability
 from planner.serving.startup.attention_backend import dense_mla_backends
 from planner.serving.vllm_versions import (
     BLOCK_64_DEFAULT_FROM,
@@ -150,7 +150,7 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
         if sparse:
             return 64
         # the KV dtypes each backend lists (attention_backend.dense_mla_backends, vLLM's names)
-        listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
+        listed = dense_mla_backends(version[1], cc_to_int(cc))
         kv = VLLM_KV_DTYPE[kv_cache_dtype]
         if cc[0] == 10:
             flashinfer = kv in listed["FLASHINFER_MLA"][0] and _flashinfer_nope(qk_nope, version)
@@ -198,7 +198,7 @@ def triton_mla_fallback(spec: ModelSpec, block_size: int | None, version: Versio
     cc = parse_capability(compute_capability) or (0, 0)
     if cc[0] not in (9, 10) or not is_dense_mla(spec):
         return False
-    listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
+    listed = dense_mla_backends(version[1], cc_to_int(cc))
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
 
     def takes(backend: str, multiple: int) -> bool:

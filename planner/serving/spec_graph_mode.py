@@ -6,7 +6,7 @@ only, vLLM captures piecewise graphs only (vllm_versions.SPEC_GRAPH_MODE_CHECK_I
 from planner.model.spec import AttentionMixer, MambaMixer, ModelSpec
 from planner.serving.engine import is_dense_mla, is_sparse_mla
 from planner.serving.engine.cuda_graphs import on_triton_mla
-from planner.serving.hardware import parse_capability
+from planner.serving.hardware import capability_int, cc_to_int, parse_capability
 from planner.serving.mla_block import mla_block_size
 from planner.serving.startup.attention_backend import (
     FLASHINFER_SM75_LAST,
@@ -128,7 +128,7 @@ def _on_cutlass_mla(spec: ModelSpec, version: Version, compute_capability: str,
     and the plan is refused)."""
     cc = parse_capability(compute_capability) or (0, 0)
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
-    return (cc[0] == 10 and kv in dense_mla_backends(version[1], cc[0] * 10 + cc[1])[
+    return (cc[0] == 10 and kv in dense_mla_backends(version[1], cc_to_int(cc))[
         "CUTLASS_MLA"][0] and mla_block_size(spec, None, version, compute_capability,
                                              kv_cache_dtype) == 128)
 
@@ -142,10 +142,10 @@ def _gemma4_composite(spec: ModelSpec, version: Version, compute_capability: str
     MMPrefixAttentionRouting.get_cudagraph_support gives UNIFORM_SINGLE_TOKEN_DECODE where every
     sliding layer clamps its image block to the window (gemma4.py Gemma4Attention passes
     mm_prefix_clamp_sliding_window=self.is_sliding; NEVER otherwise), 0.30.0-0.34.0 wheels."""
-    cc = parse_capability(compute_capability)
+    cc = capability_int(compute_capability)
     if vendor != "nvidia" or cc is None:
         return None
-    backend = gemma4_backend(spec, version, cc[0] * 10 + cc[1], VLLM_KV_DTYPE[kv_cache_dtype],
+    backend = gemma4_backend(spec, version, cc, VLLM_KV_DTYPE[kv_cache_dtype],
                              gemma4_mm_prefix(spec, version, images_served), given_block)
     return COMPOSITE_CLASS.get(backend or "")
 
@@ -177,7 +177,7 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     cc = parse_capability(compute_capability)
     if cc is None or served == "float32":
         return False
-    cc_int, minor = cc[0] * 10 + cc[1], version[1]
+    cc_int, minor = cc_to_int(cc), version[1]
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
     fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
     fa2_nvfp4 = kv == "nvfp4"  # FlashInfer's alone, off 10.x from 0.32 (else refused)
@@ -221,7 +221,7 @@ def flashinfer_xqa_decode(spec: ModelSpec, version: Version, compute_capability:
             or sm12x and version >= FLASHINFER_XQA_SM12X_FROM):
         return False
     return any(version < FLASHINFER_XQA_HEAD_SIZES_FROM or _xqa_head(head)
-               for head in _flashinfer_heads(spec, version[1], cc[0] * 10 + cc[1]))
+               for head in _flashinfer_heads(spec, version[1], cc_to_int(cc)))
 
 
 def _flashinfer_heads(spec: ModelSpec, minor: int, cc: int) -> list[int]:
@@ -241,7 +241,7 @@ def _xqa_arch_flashinfer(spec: ModelSpec, version: Version, cc: tuple[int, int],
     FlashInfer on compute capability `cc` there (_flashinfer_single_token's docstring): on 9.0
     an fp8 cache FLASH_ATTN refuses (fp8_e5m2; a Gemma 4's fp8 / fp8_e4m3 where Gemma4Config's
     pick, gemma4_backend, is FLASHINFER), on 12.x any fp8 cache and nvfp4."""
-    cc_int = cc[0] * 10 + cc[1]
+    cc_int = cc_to_int(cc)
     fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
     routed = gemma4_backend(spec, version, cc_int, kv, mm_prefix)  # Gemma4Config's pick
     sm90 = cc_int == 90 and fp8 and (routed == "FLASHINFER" if routed else kv == "fp8_e5m2")

@@ -9,7 +9,7 @@ From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here a
 """
 
 from planner.model.spec import MlaMixer, ModelSpec
-from planner.serving.hardware import parse_capability
+from planner.serving.hardware import cc_to_int, parse_capability
 from planner.serving.startup.wheel_arch import (
     LAST_CUDA12_RELEASE,
     WHEEL_MIN_CAPABILITY,
@@ -79,7 +79,7 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
         floor = wheel_floor(compute_capability)  # the releases whose wheels run it
         if floor is None:
             advice = "plan it with vLLM 0.11 or later"
-        elif cc[0] * 10 + cc[1] < WHEEL_MIN_CAPABILITY:
+        elif cc_to_int(cc) < WHEEL_MIN_CAPABILITY:
             advice = floor  # no release runs it
         else:
             advice = f"plan it with vLLM 0.11 to {LAST_CUDA12_RELEASE}: {floor}"

@@ -24,7 +24,9 @@ from planner.serving.hardware.capability import (
     NVIDIA_CAPABILITIES,
     SM_UNITS,
     GpuFormat,
+    capability_int,
     capability_problem,
+    cc_to_int,
     parse_capability,
     sm_cycles,
 )
@@ -120,8 +122,8 @@ __all__ = [
     "HardwareError", "LinkKind", "NetworkSpec", "NodeSpec", "OnePerMachineError", "PcieSlot",
     "UnknownGpuError", "parse_network",
     # capability
-    "NVIDIA_CAPABILITIES", "SM_UNITS", "GpuFormat", "capability_problem", "parse_capability",
-    "sm_cycles",
+    "NVIDIA_CAPABILITIES", "SM_UNITS", "GpuFormat", "capability_int", "capability_problem",
+    "cc_to_int", "parse_capability", "sm_cycles",
     # links
     "HOST_STAGED_FRACTION", "NCCL_NET_STARTUP_US", "NCCL_NET_STEP_US", "NETWORK_DEFAULT_GBITS",
     "NETWORK_GBITS_PER_GPU", "PCIE_LANES", "PCIE_NCCL_STARTUP_US", "PCIE_NCCL_STEP_US",

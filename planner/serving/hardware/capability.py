@@ -16,6 +16,20 @@ def parse_capability(compute_capability: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
+def cc_to_int(cc: tuple[int, int]) -> int:
+    """A parsed capability as vLLM compares it, major x 10 + minor: 90 for (9, 0), 121 for
+    (12, 1) (platforms/interface.py DeviceCapability.to_int, 0.9.0-0.34.0 wheels, which asserts
+    a one-digit minor)."""
+    return cc[0] * 10 + cc[1]
+
+
+def capability_int(compute_capability: str) -> int | None:
+    """An NVIDIA "major.minor" capability as vLLM compares it (cc_to_int); None off NVIDIA or
+    unknown (parse_capability)."""
+    cc = parse_capability(compute_capability)
+    return cc_to_int(cc) if cc else None
+
+
 def cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
     """True when an NVIDIA "major.minor" capability is at least (major, minor)."""
     cc = parse_capability(compute_capability)

@@ -79,6 +79,7 @@ from planner.serving.startup.autoround import (
     inc_as_stored_errors,
     inc_overrides_quantization,
 )
+from planner.serving.startup.device import capability
 from planner.serving.startup.gemma4_backend import gemma4_default_block, gemma4_mm_prefix
 from planner.serving.startup.quant_method import config_quant_method
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
@@ -521,8 +522,7 @@ def _block_size(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: GpuSp
                            selector_kv, gpu.vendor)
     if s.block_size is not None or gpu.vendor != "nvidia":
         return block
-    cc = _cc(gpu)
-    return gemma4_default_block(spec, rules.version, cc[0] * 10 + cc[1],
+    return gemma4_default_block(spec, rules.version, capability(gpu) or 0,
                                 VLLM_KV_DTYPE[selector_kv],
                                 gemma4_mm_prefix(spec, rules.version, not text_only(spec, s)),
                                 block)

@@ -36,7 +36,7 @@ of 2026-04-18). vLLM's CUDA 12.9 variant (off PyPI) pairs with
 PyTorch's 12.9 builds, which hold 7.5 and up as well (pytorch PRs #172598, #188443); a vLLM
 and PyTorch built for 7.0 (PyTorch's CUDA 12.6 wheels hold it) are not modelled."""
 
-from planner.serving.hardware import GpuSpec, NoGpuPresetError, parse_capability
+from planner.serving.hardware import GpuSpec, NoGpuPresetError, capability_int
 from planner.serving.startup.device import capability
 from planner.serving.vllm_versions import Version, version_label
 
@@ -83,8 +83,7 @@ def wheel_floor(compute_capability: str) -> str | None:
     whatever --vllm-version (said of a GPU no preset has, named before any plan: "6.1": no
     release's, "7.0": 0.20.0's and later); None where every release's hold it, or the
     capability is unknown."""
-    parsed = parse_capability(compute_capability)
-    current = parsed[0] * 10 + parsed[1] if parsed else None
+    current = capability_int(compute_capability)
     if current is None or current >= CUDA13_MIN_CAPABILITY:
         return None
     since, newer = version_label(CUDA13_WHEELS_FROM), f"{CUDA13_MIN_CAPABILITY / 10:.1f} and newer"

@@ -20,6 +20,8 @@ from planner.serving.hardware import (
     NodeSpec,
     NoGpuPresetError,
     UnknownGpuError,
+    capability_int,
+    cc_to_int,
     custom_gpu,
     gpu_preset,
     link_from_topology,
@@ -1440,6 +1442,17 @@ def test_a_compute_capability_no_nvidia_gpu_has_is_refused() -> None:
     # every preset's and every capability Headroom knows the formats of is one of the list
     assert {g.compute_capability for g in GPU_PRESETS.values() if g.vendor == "nvidia"} | set(
         NVIDIA_CAPABILITIES) <= set(NVIDIA_LISTED_CAPABILITIES)
+
+
+def test_a_capability_is_the_integer_vllm_compares() -> None:
+    # platforms/interface.py DeviceCapability.to_int (0.9.0-0.34.0 wheels): major * 10 + minor,
+    # 9.0 -> 9 x 10 + 0 = 90, 12.1 -> 12 x 10 + 1 = 121, (7, 5) -> 75; an AMD target or an empty
+    # capability has none (each caller keeps its own answer for it: None, 0 or False)
+    assert capability_int("9.0") == 90
+    assert capability_int("12.1") == 121
+    assert cc_to_int((7, 5)) == 75
+    assert capability_int("gfx942") is None
+    assert capability_int("") is None
 
 
 def test_a_rubin_gpu_of_capability_10_7_is_taken() -> None:
