@@ -430,13 +430,12 @@ def gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
     4 where is_fa_version_supported(4) (compute capability 9.x-11.x) and the wider is at most 512,
     else force TRITON_ATTN ("FA4 not available, forcing TRITON_ATTN backend").
     """
-    heads = {layer.mixer.head_dim for layer in spec.layers
-             if isinstance(layer.mixer, AttentionMixer)}
     if not gemma4_mixed_heads(spec) or minor < 19:
         return False
+    widest = max(_attention_head_sizes(spec))
     if minor < 24:
-        return max(heads) > 256
-    return not (cc // 10 in (9, 10, 11) and max(heads) <= 512)
+        return widest > 256
+    return not (cc // 10 in (9, 10, 11) and widest <= 512)
 
 
 TRITON_ATTN_KV_DTYPES: tuple[str, ...] = (
@@ -494,9 +493,13 @@ def sm90_fa4_takes_kv(kv: str, version: Version) -> bool:
 def gemma4_mixed_heads(spec: ModelSpec) -> bool:
     """A Gemma 4 whose attention layers have heads of two sizes (gemma-4-26B-A4B: 256 and 512),
     the models Gemma4Config routes (gemma4_forced_triton)."""
-    heads = {layer.mixer.head_dim for layer in spec.layers
-             if isinstance(layer.mixer, AttentionMixer)}
-    return spec.model_type == "gemma4" and len(heads) >= 2
+    return spec.model_type == "gemma4" and len(_attention_head_sizes(spec)) >= 2
+
+
+def _attention_head_sizes(spec: ModelSpec) -> set[int]:
+    """The head sizes of `spec`'s softmax attention layers (gemma-4-26B-A4B: 256 and 512)."""
+    return {layer.mixer.head_dim for layer in spec.layers
+            if isinstance(layer.mixer, AttentionMixer)}
 
 
 FLEX_BELOW_SM80: tuple[Version, ...] = ((0, 10, 2), (0, 11, 0))
