@@ -58,12 +58,13 @@ FLASHINFER_WORKSPACE_BYTES = 394 * MIB
 256 MiB, before the releases whose graph estimate is subtracted)."""
 
 
-def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
-                    act_bytes: int, kv: str, mm_prefix: bool, given_block: int | None) -> bool:
-    """Whether vLLM `version` serves `spec`'s attention on FlashInfer by default on this GPU:
-    compute capability 10.x (FLASHINFER first, _get_backend_priorities), a softmax attention
-    layer (MLA layers take the MLA list: FLASHINFER_MLA, CUTLASS_MLA, ...), 16-bit activations
-    (FlashInferBackend.supported_dtypes: float16, bfloat16), a head size it lists
+def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str, kv: str,
+                    mm_prefix: bool, given_block: int | None) -> bool:
+    """Whether vLLM `version` serves `spec`'s attention on FlashInfer by default on this GPU,
+    given 16-bit activations (FlashInferBackend.supported_dtypes: float16, bfloat16; its one
+    caller, graph_workspace_bytes, asks them first): compute capability 10.x (FLASHINFER first,
+    _get_backend_priorities), a softmax attention layer (MLA layers take the MLA list:
+    FLASHINFER_MLA, CUTLASS_MLA, ...), a head size it lists
     (attention_backend.flashinfer_head_sizes). A Gemma 4 with heads of two sizes takes the
     backend gemma4_backend gives for a KV cache of `kv` (vLLM's name), `mm_prefix`
     (gemma4_backend.gemma4_mm_prefix) and --block-size `given_block` (None: not given):
@@ -71,7 +72,7 @@ def runs_flashinfer(spec: ModelSpec, version: Version, compute_capability: str,
     is the FlashInfer half: composite.py MMPrefixAttentionRouting.capture_variant = 1),
     TRITON_ATTN with images before 0.30 or a given block no multiple of 64."""
     cc = parse_capability(compute_capability)
-    if cc is None or cc[0] != 10 or act_bytes != 2:
+    if cc is None or cc[0] != 10:
         return False
     if gemma4_mixed_heads(spec):
         return gemma4_backend(spec, version, cc_to_int(cc), kv, mm_prefix,
@@ -96,7 +97,7 @@ def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability:
     trtllm = all(layer.mixer.num_heads % layer.mixer.num_kv_heads == 0
                  for layer in spec.layers if isinstance(layer.mixer, AttentionMixer))
     return FLASHINFER_WORKSPACE_BYTES if trtllm and (runs_flashinfer(
-        spec, version, compute_capability, act_bytes, kv, mm_prefix, given_block)
+        spec, version, compute_capability, kv, mm_prefix, given_block)
         or flashinfer_xqa_decode(spec, version, compute_capability, kv, mm_prefix)) else 0
 
 

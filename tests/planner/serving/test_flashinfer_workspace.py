@@ -67,6 +67,17 @@ def test_h100_flash_attn_plan_unchanged():
     assert p.cuda_graph_bytes_per_gpu == PER_GRAPH * sum(_graphs(p))
 
 
+def test_b200_float32_plan_has_no_term():
+    # v1/attention/backends/flashinfer.py FlashInferBackend.supported_dtypes = [torch.float16,
+    # torch.bfloat16] (0.30.0 wheel): a --dtype float32 Llama on a B200 runs no FlashInfer
+    # though FULL graphs are captured (graph_workspace_bytes asks 16-bit activations before
+    # runs_flashinfer), so its graphs are 8,808,038 B a graph alone.
+    p = _plan(LLAMA, "b200", "0.30.0", dtype="float32")
+    assert _graphs(p)[0] > 0
+    assert _workspace_term(p) is None
+    assert p.cuda_graph_bytes_per_gpu == PER_GRAPH * sum(_graphs(p))
+
+
 @pytest.mark.parametrize("model", [
     # MLA layers take the MLA list (FLASHINFER_MLA, CUTLASS_MLA, ...), whose workspaces are
     # other buffers (docs/known-limits.md), not this one
