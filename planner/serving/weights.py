@@ -1607,7 +1607,7 @@ def _router_fp32_at_load(spec: ModelSpec, bits: _SchemeBits, layers: range,
     in `bits`, keeps it in fewer bits, the tensor vLLM makes at load beyond the checkpoint's
     size: "router" where _router_bits raises it whole from 16 bits (MoeMlp.router_fp32,
     rules.gate_fp32), else "router's e_score_correction_bias" where only its correction bias is
-    (rules.correction_bias_fp32: _router_total_bits), else "". A router the checkpoint holds in
+    (_fp32_correction_bias), else "". A router the checkpoint holds in
     another format keeps that format here (GGUF's ffn_gate_inp, which llama.cpp stores in
     float32 already; a format a checkpoint lists for it), and a layer without routed experts
     has no router to raise.
@@ -1629,8 +1629,7 @@ def _router_fp32_at_load(spec: ModelSpec, bits: _SchemeBits, layers: range,
     held = [(spec.layers[i].mlp, bits.layers[i][router]) for i in layers]
     if any(_router_bits(mlp, b, rules.gate_fp32) != b for mlp, b in held):
         return "router"
-    if rules.correction_bias_fp32 and any(
-            isinstance(mlp, MoeMlp) and mlp.router_bias and b < 32 for mlp, b in held):
+    if any(_fp32_correction_bias(mlp, rules) and b < 32 for mlp, b in held):
         return "router's e_score_correction_bias"
     return ""
 
@@ -1743,14 +1742,20 @@ def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> fl
 def _router_total_bits(mlp: object, router_params: int, router_bits: float,
                       rules: WeightLoadRules) -> float:
     """Bits of one layer's `router_params` router parameters as vLLM holds them (_router_bits),
-    its correction bias in float32 where `rules` say so whatever the gate's (correction_bias_fp32:
-    router_dtype.correction_bias_fp32; one bias per routed expert, MoeMlp.router_bias).
+    its correction bias in float32 whatever the gate's (_fp32_correction_bias).
     DeepSeek-V3 (bf16 gate, 58 MoE layers): 58 x (7,168 x 256 x 2 + 256 x 4) B = 212,920,320 B
     per GPU, 58 x 256 x 2 = 29,696 B more than in bf16."""
     bits = _router_bits(mlp, router_bits, rules.gate_fp32)
-    if rules.correction_bias_fp32 and isinstance(mlp, MoeMlp) and mlp.router_bias:
+    if _fp32_correction_bias(mlp, rules):
         return (router_params - mlp.num_experts) * bits + mlp.num_experts * 32.0
     return router_params * bits
+
+
+def _fp32_correction_bias(mlp: object, rules: WeightLoadRules) -> bool:
+    """Whether vLLM holds this layer's router correction bias (one per routed expert,
+    MoeMlp.router_bias) in float32 whatever the gate's: where `rules` say so
+    (correction_bias_fp32: router_dtype.correction_bias_fp32)."""
+    return rules.correction_bias_fp32 and isinstance(mlp, MoeMlp) and mlp.router_bias
 
 
 def expert_padding_factor(hidden: int, mlp: MoeMlp, expert_tp: int,
