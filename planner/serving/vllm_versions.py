@@ -391,41 +391,28 @@ _dummy_run; 1 // 4 = 0 <= 512): its graphs record the skip (fill_short_context_t
 the first min(held, top-k) entries), scoring nothing at any length. speed.step.indexer_skip
 reads it."""
 
-SP_MOE_BACKENDS: tuple[tuple[Version, frozenset[str]], ...] = (
-    ((0, 11, 0), frozenset({"allgather_reducescatter", "naive", "deepep_high_throughput",
-                            "deepep_low_latency"})),
-    ((0, 15, 0), frozenset({"allgather_reducescatter", "naive", "deepep_high_throughput",
-                            "deepep_low_latency", "mori"})),
-    ((0, 18, 0), frozenset({"allgather_reducescatter", "naive", "deepep_high_throughput",
-                            "deepep_low_latency", "mori", "nixl_ep"})),
-    ((0, 19, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
-                            "deepep_low_latency", "mori", "nixl_ep"})),
-    ((0, 23, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
-                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
-                            "nixl_ep"})),
-    ((0, 29, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
-                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
-                            "nixl_ep", "flashinfer_nvlink_one_sided"})),
-    ((0, 31, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
-                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
-                            "nixl_ep", "flashinfer_nvlink_one_sided", "deepep_v2"})),
-    ((0, 32, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
-                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
-                            "nixl_ep", "flashinfer_nvlink_one_sided", "deepep_v2",
-                            "passthrough"})),
-    ((0, 34, 0), frozenset({"allgather_reducescatter", "deepep_high_throughput",
-                            "deepep_low_latency", "mori_high_throughput", "mori_low_latency",
-                            "nixl_ep", "flashinfer_nvlink_one_sided", "deepep_v2",
-                            "passthrough", "mori"})),
+SP_MOE_BACKEND_CHANGES: tuple[tuple[Version, tuple[str, ...], tuple[str, ...]], ...] = (
+    # (release, the backends it adds, the backends it drops)
+    ((0, 11, 0), ("allgather_reducescatter", "naive", "deepep_high_throughput",
+                  "deepep_low_latency"), ()),
+    ((0, 15, 0), ("mori",), ()),
+    ((0, 18, 0), ("nixl_ep",), ()),
+    ((0, 19, 0), (), ("naive",)),
+    ((0, 23, 0), ("mori_high_throughput", "mori_low_latency"), ("mori",)),
+    ((0, 29, 0), ("flashinfer_nvlink_one_sided",), ()),
+    ((0, 31, 0), ("deepep_v2",), ()),
+    ((0, 32, 0), ("passthrough",), ()),
+    ((0, 34, 0), ("mori",), ()),
 )
-"""NOTE: the all2all backends ParallelConfig.use_sequence_parallel_moe (config/parallel.py)
-names, from each release on (read in the 0.11.0-0.20.0, 0.22.0-0.34.0 wheels; 0.21 not
-read, taken as 0.20.0's; mori_high_throughput / mori_low_latency replace mori from the 0.23.0
-wheel, as in the parser's choices): the property is True with one of them, --enable-expert-parallel,
-TP > 1 and DP > 1. 0.11.0 reads envs.VLLM_ALL2ALL_BACKEND, 0.11.1 on the field. The 0.10.2 wheel
-has no property (only DeepseekV2MoE turns sequence-parallel there, on the DeepEP backends,
-which 0.10.2 reads from VLLM_ALL2ALL_BACKEND alone and Headroom does not plan: its default is
-naive). pplx, flashinfer_all2allv, moonep and mori before 0.15 / 0.24-0.33 are never in it."""
+"""NOTE: how the all2all backends ParallelConfig.use_sequence_parallel_moe (config/parallel.py)
+names change, each release's list against the one before (read in the 0.11.0-0.20.0,
+0.22.0-0.34.0 wheels; 0.21 not read, taken as 0.20.0's; mori_high_throughput / mori_low_latency
+replace mori from the 0.23.0 wheel, as in the parser's choices): the property is True with one
+of them, --enable-expert-parallel, TP > 1 and DP > 1. 0.11.0 reads envs.VLLM_ALL2ALL_BACKEND,
+0.11.1 on the field. The 0.10.2 wheel has no property (only DeepseekV2MoE turns
+sequence-parallel there, on the DeepEP backends, which 0.10.2 reads from VLLM_ALL2ALL_BACKEND
+alone and Headroom does not plan: its default is naive). pplx, flashinfer_all2allv, moonep and
+mori before 0.15 / 0.23-0.33 are never in it."""
 
 SP_MOE_FROM: dict[str, Version] = {
     **dict.fromkeys(("Qwen3MoeForCausalLM", "Qwen3VLMoeForConditionalGeneration",
@@ -526,10 +513,8 @@ def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep:
     and all-gathers its output). `backend`: the all2all backend vLLM runs
     (all2all.running_backend); `cuda`: an NVIDIA GPU (vLLM's CUDA platform)."""
     since = SP_MOE_FROM.get(architecture)
-    backends = next((names for start, names in reversed(SP_MOE_BACKENDS) if version >= start),
-                    frozenset())
-    if (since is None or version < since or backend not in backends or not ep or tp == 1
-            or dp == 1):
+    if (since is None or version < since or backend not in _sp_moe_backends(version) or not ep
+            or tp == 1 or dp == 1):
         return ""
     if lora and architecture == "GptOssForCausalLM" and version >= SP_MOE_GPT_OSS_LORA_OFF_FROM:
         return ""
@@ -539,6 +524,16 @@ def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep:
     scatter = SP_MOE_ATTENTION_SCATTER_FROM.get(architecture)
     return SP_MOE_SCATTER if scatter is not None and version >= scatter and pp == 1 \
         else SP_MOE_CHUNK
+
+
+def _sp_moe_backends(version: Version) -> frozenset[str]:
+    """The all2all backends use_sequence_parallel_moe names in vLLM `version`: the changes of
+    SP_MOE_BACKEND_CHANGES up to it, in order."""
+    names: frozenset[str] = frozenset()
+    for since, added, dropped in SP_MOE_BACKEND_CHANGES:
+        if version >= since:
+            names = names.difference(dropped).union(added)
+    return names
 
 
 def sp_moe_shared_whole(architecture: str, version: Version, sp_moe: str) -> bool:

@@ -570,7 +570,7 @@ def all_to_all_s(ctx: Context, tokens: float) -> float:
     the gather where the MoE kernel takes FP8/FP4 input, prepare_finalize/naive_dp_ep.py
     _quantize_and_setup_dispatch from 0.17.0) is not modelled. Under sequence-parallel MoE
     (Context.sp_moe: ParallelConfig.use_sequence_parallel_moe, EP, TP > 1, DP > 1 and a
-    listed backend, vllm_versions.SP_MOE_BACKENDS; the blocks of SP_MOE_FROM) the caller
+    listed backend, vllm_versions.SP_MOE_BACKEND_CHANGES; the blocks of SP_MOE_FROM) the caller
     passes a TP rank's shard, ceil(T / TP) (step._tokens), and the gathering backends
     gather the EP group's TP x DP shards: (TP x DP - 1) x ceil(T / TP) x h each way, 3.5 x T
     x h at TP=2 x DP=2 where the DP group's gather moved T x h (its all-gather over TP in

@@ -71,7 +71,7 @@ def test_the_figures_by_hand() -> None:
     (("Qwen3MoeForCausalLM", (0, 18, 0), "naive", True, 2, 2, 1, False), SP_MOE_CHUNK),
     (("Qwen3MoeForCausalLM", (0, 19, 0), "naive", True, 2, 2, 1, False), ""),
     (("Qwen3MoeForCausalLM", (0, 16, 0), "pplx", True, 2, 2, 1, False), ""),
-    # mori from 0.15.0, out of the list 0.24.0-0.33.x (mori_high_throughput / _low_latency)
+    # mori from 0.15.0, out of the list 0.23.0-0.33.x (mori_high_throughput / _low_latency)
     (("Qwen3MoeForCausalLM", (0, 14, 0), "mori", True, 2, 2, 1, False), ""),
     (("Qwen3MoeForCausalLM", (0, 15, 0), "mori", True, 2, 2, 1, False), SP_MOE_CHUNK),
     (("Qwen3MoeForCausalLM", (0, 22, 0), "mori", True, 2, 2, 1, False), SP_MOE_CHUNK),
@@ -81,6 +81,19 @@ def test_the_figures_by_hand() -> None:
      SP_MOE_CHUNK),
     (("Qwen3MoeForCausalLM", (0, 23, 0), "mori", True, 2, 2, 1, False), ""),
     (("Qwen3MoeForCausalLM", (0, 34, 0), "mori", True, 2, 2, 1, False), SP_MOE_CHUNK),
+    # the other names each list adds (config/parallel.py, wheels read): nixl_ep in 0.18.0, not
+    # 0.17.0; flashinfer_nvlink_one_sided in 0.29.0, not 0.28.0; deepep_v2 in 0.31.0, not
+    # 0.30.0; passthrough in 0.32.0, not 0.31.0
+    (("Qwen3MoeForCausalLM", (0, 17, 0), "nixl_ep", True, 2, 2, 1, False), ""),
+    (("Qwen3MoeForCausalLM", (0, 18, 0), "nixl_ep", True, 2, 2, 1, False), SP_MOE_CHUNK),
+    (("Qwen3MoeForCausalLM", (0, 28, 0), "flashinfer_nvlink_one_sided", True, 2, 2, 1, False),
+     ""),
+    (("Qwen3MoeForCausalLM", (0, 29, 0), "flashinfer_nvlink_one_sided", True, 2, 2, 1, False),
+     SP_MOE_CHUNK),
+    (("Qwen3MoeForCausalLM", (0, 30, 0), "deepep_v2", True, 2, 2, 1, False), ""),
+    (("Qwen3MoeForCausalLM", (0, 31, 0), "deepep_v2", True, 2, 2, 1, False), SP_MOE_CHUNK),
+    (("Qwen3MoeForCausalLM", (0, 31, 0), "passthrough", True, 2, 2, 1, False), ""),
+    (("Qwen3MoeForCausalLM", (0, 32, 0), "passthrough", True, 2, 2, 1, False), SP_MOE_CHUNK),
     # the layout's conditions
     (("Qwen3MoeForCausalLM", (0, 34, 0), "allgather_reducescatter", False, 2, 2, 1, False), ""),
     (("Qwen3MoeForCausalLM", (0, 34, 0), "allgather_reducescatter", True, 1, 4, 1, False), ""),
