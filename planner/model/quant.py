@@ -198,6 +198,14 @@ def _torchao_int4(group: int) -> QuantScheme:
     )
 
 
+OCP_MX_GROUP_SIZE: int = 32
+"""NOTE: OCP Microscaling Formats v1.0 scale one e8m0 per 32 values (vLLM
+quantization/utils/ocp_mx_utils.py OCP_MX_BLOCK_SIZE = 32: 0.19.0, 0.24.0, 0.34.0 wheels); Quark
+MX checkpoints carry weight group_size 32 (config.quant._quark_mx), which vLLM's
+get_quark_ocp_mx_group_size returns (layout.quark_mx_shared_misaligned), and MXFP4 checkpoints
+(gpt-oss, DeepSeek-V4's routed experts) scale their FP4 values so too."""
+
+
 def _quark_mx(key: str, label: str, value_bits: int) -> QuantScheme:
     """Quark's OCP MX format over every linear layer and routed expert (a quant_method
     "quark" checkpoint's: planner.model.config.quant._quark_mx), `value_bits` a weight.
@@ -215,7 +223,7 @@ def _quark_mx(key: str, label: str, value_bits: int) -> QuantScheme:
         key=key,
         label=label,
         family="ocp_mx",
-        bits_per_weight=value_bits + 8 / 32,
+        bits_per_weight=value_bits + 8 / OCP_MX_GROUP_SIZE,
         loading=("Quark OCP MX: packed weights with e8m0 scales per 32; native on MI350-class "
                  "GPUs, else dequantized per call (16-bit compute)"),
         source=(f"{value_bits}-bit e2m1/e3m2/e2m3 values + one 8-bit e8m0 scale per 32 (OCP "
@@ -348,7 +356,7 @@ _SCHEMES: tuple[QuantScheme, ...] = (
         # values with one UE8M0 scale per 32, the OCP MX layout: 4 + 8/32 = 4.25 bits; the
         # other linears (attention, shared expert) are fp8 128x128 blocks (8.00195 bits).
         # DeepSeek-V4-Flash: 277,025,390,592 expert weights x 4.25/8 B = 147.2 GB.
-        component_bits={"experts": 4 + 8 / 32},
+        component_bits={"experts": 4 + 8 / OCP_MX_GROUP_SIZE},
         loading="fp8 block kernels for the linears; the FP4 experts are kept as stored",
         source=(
             "quantization_config fp8 weight_block_size [128, 128] + expert_dtype 'fp4' "
@@ -399,7 +407,7 @@ _SCHEMES: tuple[QuantScheme, ...] = (
         label="MXFP4 (experts only)",
         family="mxfp4",
         # NOTE: OCP MX v1.0: 32 FP4 E2M1 values share one E8M0 scale: 4 + 8/32 = 4.25 bits.
-        bits_per_weight=4 + 8 / 32,
+        bits_per_weight=4 + 8 / OCP_MX_GROUP_SIZE,
         keeps_16bit=(*_USUAL_KEEPS, "attention", "dense_mlp", "shared_experts"),
         loading=(
             "vLLM Mxfp4Config quantizes only FusedMoE experts; every Linear layer is left "

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES
 from planner.model.quant import (
+    OCP_MX_GROUP_SIZE,
     QuantScheme,
     checkpoint_exclusions,
     model_keeps_16bit,
@@ -42,7 +43,6 @@ from planner.serving.vllm_versions import (
     HUMMING_FIRST_ON_HOPPER_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
-    OCP_MX_GROUP_SIZE,
     QUARK_MX_SHARED_REPLICATE_FROM,
     encoder_tp_data_taken,
     marlin_moe_pads,

@@ -560,11 +560,6 @@ ValueError. 0.28.0 has no such rule; alice_ai.py (0.33.0+) shares it but Headroo
 plan AliceAI; ROCm AITER's fused shared expert (resolve_layer_fused_shared_expert, 0.29.0+,
 off by default) skips it and is not modelled. layout.quark_mx_shared_misaligned."""
 
-OCP_MX_GROUP_SIZE: int = 32
-"""NOTE: OCP Microscaling Formats v1.0 scale one e8m0 per 32 values; Quark MX checkpoints
-carry weight group_size 32, which get_quark_ocp_mx_group_size returns (planner.model.quant
-._quark_mx: the same 32)."""
-
 
 DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)
 """NOTE: from the 0.27.0 wheel (0.27.1-0.34.0 the same rule) models/deepseek_v4/nvidia/model.py

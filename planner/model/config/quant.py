@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Literal
 
 from planner.jsondoc import json_kind
-from planner.model.quant import TORCHAO_INT4_GROUPS, component_formats
+from planner.model.quant import OCP_MX_GROUP_SIZE, TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
     AttentionMixer,
     ConfigError,
@@ -117,7 +117,8 @@ def _method_spec(qc: dict, where: str, method: str, warnings: list[str]) -> Quan
     if method == "compressed-tensors":
         return _compressed(qc, where, warnings)
     if method == "mxfp4":
-        return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4, group_size=32,
+        return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4,
+                         group_size=OCP_MX_GROUP_SIZE,
                          summary="MXFP4 (e2m1, one e8m0 scale per 32) MoE experts")  # fmt: skip
     if method == "bitsandbytes":
         return _bnb(qc)
@@ -1530,7 +1531,8 @@ def _quark_mx(weight: object, inputs: object) -> tuple[str, str] | None:
     inputs dynamic (static MX input scales raise "QuarkOCP_MX with static input scales is
     currently not implemented"; FP8 inputs, W4A8, are not planned here)."""
     if not isinstance(weight, dict) or weight.get("is_dynamic") \
-            or weight.get("qscheme") != "per_group" or weight.get("group_size") != 32 \
+            or weight.get("qscheme") != "per_group" \
+            or weight.get("group_size") != OCP_MX_GROUP_SIZE \
             or weight.get("scale_format") != "e8m0" or not isinstance(weight.get("dtype"), str) \
             or weight["dtype"] not in _QUARK_MX_VALUES:
         return None
