@@ -302,17 +302,27 @@ def _checked_count(problem: Callable[[int], str | None], flag: str | None = None
     return parse
 
 
-def _positive_float(high: float, what: str, *, inclusive: bool):
-    """argparse type: a float in (0, high] (inclusive) or (0, high); `what` names it."""
+def _checked_float(what: str, problem: Callable[[float], str | None]):
+    """argparse type: a number Python's float() reads, refused with `problem`'s words where it
+    names one; text that is no number is refused asking for `what`."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number: give {what}") from None
-        if not (0 < value <= high if inclusive else 0 < value < high):
-            raise argparse.ArgumentTypeError(f"{value:g} is not {what}")
+        why = problem(value)
+        if why:
+            raise argparse.ArgumentTypeError(why)
         return value
     return parse
+
+
+def _positive_float(high: float, what: str, *, inclusive: bool):
+    """argparse type: a float in (0, high] (inclusive) or (0, high); `what` names it."""
+    def problem(value: float) -> str | None:
+        inside = 0 < value <= high if inclusive else 0 < value < high
+        return None if inside else f"{value:g} is not {what}"
+    return _checked_float(what, problem)
 
 
 _milliseconds = _positive_float(3.6e6, "a time in milliseconds (0 < ms < 3,600,000)",
@@ -324,21 +334,20 @@ _gib_float = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
                              inclusive=False)
 
 
-def _pruning_rate(text: str) -> float:
-    """argparse type for --video-pruning-rate: a float in [0, 1), the range vLLM's
+def _pruning_rate_problem(value: float) -> str | None:
+    """Why --video-pruning-rate refuses `value`: outside [0, 1), the range vLLM's
     MultiModalConfig takes (config/multimodal.py Field(ge=0.0, lt=1.0), 0.11.1-0.34.0; 0.11.0
-    checks none, planned to the same range)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number: give a fraction 0 <= R < 1 (e.g. 0.75)") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"{number_as_given(value)} is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1 "
+    checks none, planned to the same range). Named as typed (number_as_given): ':g' wrote
+    1.0000001 as "1"."""
+    if 0 <= value < 1:
+        return None
+    return (f"{number_as_given(value)} is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1 "
             "for a model with a tower (config/multimodal.py video_pruning_rate: Field(ge=0.0, "
             "lt=1.0); 0.11.0 checks none), and Headroom plans that range at every release")
-    return value
+
+
+_pruning_rate = _checked_float("a fraction 0 <= R < 1 (e.g. 0.75)", _pruning_rate_problem)
+"""argparse type for --video-pruning-rate: a fraction in [0, 1)."""
 
 
 def _gib_amount(text: str) -> float:
