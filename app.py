@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.context import gpu_present
+from ui.context import HARDWARE_PAGE, MODEL_PAGE, gpu_present
 from ui.sidebar import render_sidebar
 from ui.state import init_state, pop_refusals, sync_query_params
 
@@ -114,8 +114,8 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 3rem} "
         "{display: none}}</style>")
 navigation = st.navigation(
     [
-        st.Page("ui/pages/hardware.py", title="Hardware", icon=":material/developer_board:"),
-        st.Page("ui/pages/model.py", title="Model", icon=":material/neurology:"),
+        *(st.Page(page.path, title=page.title, icon=page.icon)
+          for page in (HARDWARE_PAGE, MODEL_PAGE)),
         st.Page("ui/pages/plan.py", title="Plan", icon=":material/calculate:", default=True),
         st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("ui/pages/recommend.py", title="Recommend", icon=":material/savings:"),

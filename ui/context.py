@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
@@ -158,9 +158,17 @@ def or_error(call: Callable[[], T], failure: str) -> T | None:
         return None
 
 
-HARDWARE_PAGE = "ui/pages/hardware.py"
+class PageRef(NamedTuple):
+    """A page other pages link to: its script, title and icon, written once for the navigation
+    (app.py), the sidebar's "Why" link and show_the_way_out's."""
+    path: str
+    title: str
+    icon: str
+
+
+HARDWARE_PAGE = PageRef("ui/pages/hardware.py", "Hardware", ":material/developer_board:")
 """The page where the hardware is picked: the way out of hardware that cannot be planned for."""
-MODEL_PAGE = "ui/pages/model.py"
+MODEL_PAGE = PageRef("ui/pages/model.py", "Model", ":material/neurology:")
 """The page where the model is picked: the way out of a model that cannot be read."""
 
 
@@ -169,16 +177,14 @@ def show_the_way_out() -> None:
     the model cannot be read (a link to a repo this server cannot read), the Hardware page
     when the hardware cannot be planned for (a link's live audit on a server without a GPU,
     snapshots removed): the Plan page was a dead end on the latter."""
-    for resolve, page, label, icon in (
-            (current_spec, MODEL_PAGE, "Pick another model on the Model page",
-             ":material/neurology:"),
+    for resolve, page, label in (
+            (current_spec, MODEL_PAGE, "Pick another model on the Model page"),
             (current_cluster, HARDWARE_PAGE,
-             "Pick presets or upload snapshots on the Hardware page",
-             ":material/developer_board:")):
+             "Pick presets or upload snapshots on the Hardware page")):
         try:
             resolve()
         except USER_ERRORS:
-            st.page_link(page, label=label, icon=icon)
+            st.page_link(page.path, label=label, icon=page.icon)
 
 
 def uploaded_snapshots() -> dict[str, HardwareSnapshot]:

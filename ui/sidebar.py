@@ -19,6 +19,7 @@ from ui.context import (
     MODEL_PAGE,
     NAME_THE_MODEL,
     USER_ERRORS,
+    PageRef,
     cluster_label,
     current_cluster,
     current_spec,
@@ -32,16 +33,16 @@ from ui.state import LABELS, bind, pop_messages, state
 T = TypeVar("T")
 
 
-def _usable(resolve: Callable[[], T], what: str, page: str, icon: str) -> T | None:
-    """`resolve()`, or None under "No usable <what>." and a link to the page that says why and
-    fixes it. The reason once, on the page (the Hardware or Model page's, and the page that
-    plans): said here too, it stood twice side by side ("No usable model: <reason>" beside
+def _usable(resolve: Callable[[], T], page: PageRef) -> T | None:
+    """`resolve()`, or None under "No usable <page's title>." and a link to the page that says
+    why and fixes it. The reason once, on the page (the Hardware or Model page's, and the page
+    that plans): said here too, it stood twice side by side ("No usable model: <reason>" beside
     "Cannot plan this: <reason>" for a repo the server cannot read)."""
     try:
         return resolve()
     except USER_ERRORS:
-        st.error(f"No usable {what}.")
-        st.page_link(page, label=f"Why: see the {what.capitalize()} page", icon=icon)
+        st.error(f"No usable {page.title.lower()}.")
+        st.page_link(page.path, label=f"Why: see the {page.title} page", icon=page.icon)
         return None
 
 
@@ -58,8 +59,7 @@ def render_sidebar() -> None:
                      "0.11, start-ups it would run on its V0 engine are refused, with the reason",
                      **bind("sidebar", "vllm_version"))
         st.subheader("Hardware")
-        cluster = _usable(current_cluster, "hardware", HARDWARE_PAGE,
-                          ":material/developer_board:")
+        cluster = _usable(current_cluster, HARDWARE_PAGE)
         if cluster is not None:
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
@@ -71,7 +71,7 @@ def render_sidebar() -> None:
             if note := network_note(cluster):
                 st.caption(md_escape(note))
         st.subheader("Model")
-        spec = _usable(current_spec, "model", MODEL_PAGE, ":material/neurology:")
+        spec = _usable(current_spec, MODEL_PAGE)
         if spec is not None:
             params = count_params(spec)
             st.markdown(f"**{md_escape(spec.name)}**")

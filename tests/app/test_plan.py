@@ -643,6 +643,10 @@ def test_offline_a_model_not_in_the_catalog_is_not_said_to_be_asked_again() -> N
     # the way out is one click away, under the reason and in the sidebar
     assert [link.proto.page for link in at.main.get("page_link")] == ["model"]
     assert [link.proto.page for link in at.sidebar.get("page_link")] == ["model"]
+    # each with the icon the navigation gives the Model page (app.py's st.Page), one
+    # ui.context.MODEL_PAGE for all three
+    assert {link.proto.icon for link in (*at.main.get("page_link"),
+                                         *at.sidebar.get("page_link"))} == {":material/neurology:"}
 
 
 def test_hardware_that_cannot_be_planned_links_to_the_hardware_page() -> None:
@@ -658,6 +662,9 @@ def test_hardware_that_cannot_be_planned_links_to_the_hardware_page() -> None:
         # the sidebar's one pointer there, without the reason (tests/app/
         # test_walkthrough_fixes.py: the reason once)
         assert [link.proto.page for link in at.sidebar.get("page_link")] == ["hardware"], page
+        assert {link.proto.icon for link in (*at.main.get("page_link"),
+                                             *at.sidebar.get("page_link"))} \
+            == {":material/developer_board:"}, page
 
 
 def test_each_error_is_shown_once_beside_the_verdict() -> None:
