@@ -57,6 +57,12 @@ init_state("audit" if gpu_present() else "preset")
 # a field's help icon ("?") 0.25rem clear of its label, which wraps before it: a label that
 # filled its column ran into it ("Batched tokens?" and "...extensible KV?" at 1024 px, "Output
 # tokens?" at 1280; a row's fields stay level at the bottom where a label wraps)
+# the Plan page's "More vLLM options", open: its panel as wide as the row it shares with the
+# arrivals (the Quantization field's width: 335 px at 1280 px, not 171), its header a tab on
+# it 0.25rem taller than the arrivals' box, so the panel starts under that box; in its half of
+# the row the labels wrapped ("KV block size / (tokens)", "All-to-all backend / (DP + EP)",
+# "Expert-parallel / load balancer / (EPLB)"). Folded, one line high beside the arrivals as
+# before: the figures stay where they were
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 3rem} "
         "@media (max-width: 1100px) {[data-testid=stMainBlockContainer] "
         "{padding-left: 1rem; padding-right: 1rem} "
@@ -111,7 +117,17 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 3rem} "
         "[data-testid=stNumberInputStepUp]) {display: none}} "
         "@container (max-width: 240px) {.st-key-plan-max_model_len "
         ":is([data-testid=stNumberInputStepDown], [data-testid=stNumberInputStepUp]) "
-        "{display: none}}</style>")
+        "{display: none}} "
+        "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-more_options) "
+        "{container-type: inline-size} "
+        ".st-key-plan-more_options details[open] {border-style: none} "
+        ".st-key-plan-more_options details[open] > * {border: 1px solid; "
+        "border-color: inherit} "
+        ".st-key-plan-more_options details[open] > summary {border-bottom: none; "
+        "border-radius: 0.5rem 0.5rem 0 0; min-height: 2.75rem} "
+        ".st-key-plan-more_options details[open] > [data-testid=stExpanderDetails] "
+        "{width: 100cqw; border-radius: 0 0.5rem 0.5rem; position: relative; z-index: 1}"
+        "</style>")
 navigation = st.navigation(
     [
         *(st.Page(page.path, title=page.title, icon=page.icon)

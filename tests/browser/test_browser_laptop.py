@@ -160,3 +160,40 @@ def test_a_spark_plans_unified_memory_caveat_is_in_the_first_screen(
         metric = page.locator("[data-testid=stMetric]", has_text=label).first
         assert _in_view(metric.bounding_box(), width, height), label
     page.close()
+
+
+_LINES = """label => new Set([...document.querySelectorAll(
+  '.st-key-plan-more_options [data-testid=stWidgetLabel] p')].filter(
+  p => p.textContent === label).flatMap(p => { const r = document.createRange();
+  r.selectNodeContents(p); return [...r.getClientRects()].map(c => Math.round(c.top)); })).size"""
+"""How many lines `label` (a widget label in the Plan page's More vLLM options) takes."""
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_open_vllm_options_are_as_wide_as_their_row(browser, server: str, shots, width: int,
+                                                    height: int) -> None:
+    # the seed (a MoE model on 8 GPUs: block size, MoE and all-to-all backends, EPLB): in its
+    # half of the row beside the arrivals (1.1 : 1, a 0.5rem gap) the open panel was 171 px
+    # at 1280 px and its labels wrapped; open, it spans the row: at least (2.1 / 1.1) x its
+    # header's width, each of these labels on one line
+    page = base._shown(browser, server, f"?{base.SEED}", "Fits:", charts=1, width=width,
+                       height=height)
+    header = page.locator(".st-key-plan-more_options summary").first
+    arrivals = page.locator(".st-key-plan-arrival").first
+    for label in ("TTFT", "TPOT"):  # folded: the figures where they were, in view
+        metric = page.locator("[data-testid=stMetric]", has_text=label).first
+        assert _in_view(metric.bounding_box(), width, height), label
+    header.click()
+    panel = page.locator(".st-key-plan-more_options [data-testid=stExpanderDetails]").first
+    page.get_by_text("All-to-all backend (DP + EP)", exact=True).first.wait_for()
+    base._settle(page)
+    base._shot(page, shots, f"plan-vllm-options-open-{width}x{height}", for_docs=False)
+    top, box, right = header.bounding_box(), panel.bounding_box(), arrivals.bounding_box()
+    assert abs(box["x"] - top["x"]) < 1, (box, top)
+    assert abs(box["x"] + box["width"] - (right["x"] + right["width"])) < 1, (box, right)
+    assert box["width"] >= 2.1 / 1.1 * top["width"], (box, top)
+    assert box["y"] >= right["y"] + right["height"], (box, right)  # under the arrivals' box
+    for label in ("KV block size (tokens)", "All-to-all backend (DP + EP)",
+                  "Expert-parallel load balancer (EPLB)"):
+        assert page.evaluate(_LINES, label) == 1, label
+    page.close()
