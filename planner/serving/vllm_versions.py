@@ -1157,6 +1157,18 @@ available memory in the 0.14.0-0.28.0 wheels, and with it less one block from th
 wheel ("Reserve the null block BlockPool permanently holds back", 0.29.0-0.34.0): the
 "available KV cache memory" its refusal prints."""
 
+KV_CHECK_GIB_AS_ROUNDED_FROM: Version = (0, 14, 0)
+"""NOTE: vLLM's refusal of a KV cache short of one max_model_len request writes its two
+figures ("(X GiB KV cache is needed, which is larger than the available KV cache memory (Y
+GiB)") as f"{b / GiB_bytes:.2f}" in the 0.9.0-0.13.0 wheels ("4.50"; v1/core/kv_cache_utils.py
+check_enough_kv_cache_memory), and as vllm.utils.mem_utils.format_gib's
+f"{round(b / GiB_bytes, 2)}" from the 0.14.0 wheel (0.14.0-0.34.0: kv_cache_utils.py
+_check_enough_kv_cache_memory, kv_cache_planning.py from 0.33.0): the rounded float's shortest
+text ("4.5", "5.0"). Both round to two decimals (neither truncates), in GiB of 2^30 B
+(GiB_bytes = 1 << 30: vllm/utils.py 0.9.x, utils/__init__.py 0.10.0-0.11.0,
+utils/mem_constants.py from 0.12.0), without a thousands separator: the quoted figure's digits
+are vLLM's wherever the planned bytes are."""
+
 FULL_SEQUENCE_ADMISSION_FROM: Version = (0, 19, 0)
 """NOTE: config/scheduler.py SchedulerConfig.scheduler_reserve_full_isl (default True) is in
 the 0.19.0 and 0.28.0 wheels and not in the 0.18.0 one: v1/core/sched/scheduler.py then admits

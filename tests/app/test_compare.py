@@ -371,9 +371,10 @@ def test_the_concurrency_vllm_refuses_is_marked_refused() -> None:
     # figure vLLM serves) where report --compare prints the figure; shown now, marked refused.
     # Qwen3-30B-A3B (40,960 too), a compared model, is planned at its own maximum, as report
     # --compare plans it (13.56 at 40,960, the Report page's figure in CHANGELOG), not refused.
-    # Llama 3.1 70B misses on memory: vLLM's own sentence gives 5.00 GiB of KV needed for one
-    # request and 3.67 GiB there, 3.67 / 5.00 = 0.73 of one request, unmarked: how far it is
-    # from serving one
+    # Llama 3.1 70B misses on memory: vLLM's own sentence gives 5.0 GiB of KV needed for one
+    # request (80 layers x 8 KV heads x 128 x 2 x 2 B = 327,680 B a token x 131,072 tokens /
+    # 8 GPUs = 5,368,709,120 B = 5 GiB, written "5.0" by 0.34.0's format_gib) and 3.67 GiB
+    # there, 3.67 / 5.00 = 0.73 of one request, unmarked: how far it is from serving one
     at = open_page("compare", tp="8", ctx="131072")
     assert not at.exception
     column = "concurrency at 131,072"
@@ -381,7 +382,7 @@ def test_the_concurrency_vllm_refuses_is_marked_refused() -> None:
     shown = _shown(at.dataframe[0]).set_index("model")[column]
     llama = "meta-llama/Meta-Llama-3.1-70B"
     verdict = at.table[0].value.loc[llama, "verdict"]
-    assert "(5.00 GiB KV cache is needed" in verdict and "memory (3.67 GiB)" in verdict
+    assert "(5.0 GiB KV cache is needed" in verdict and "memory (3.67 GiB)" in verdict
     assert abs(table[llama] - 3.67 / 5.00) < 0.01 and shown[llama] == "0.73"
     qwen = ["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B"]
     assert [shown[m] for m in qwen] == [f"{table[qwen[0]]:.2f} (refused)",

@@ -6,7 +6,8 @@ from planner.memo import IdentityMemo
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import ModelSpec
 from planner.serving.engines import VLLM, Engine
-from planner.units import gib_text
+from planner.serving.vllm_versions import KV_CHECK_GIB_AS_ROUNDED_FROM, parse_version
+from planner.units import GIB, gib_text
 
 ENGINE: Engine = VLLM
 """The engine whose memory rules plan() applies (planner.serving.engines: the seam)."""
@@ -14,6 +15,17 @@ ENGINE: Engine = VLLM
 
 gib = gib_text
 """A byte figure in a plan's text: GiB, or a smaller unit where it would read 0.00 GiB."""
+
+
+def vllm_kv_check_gib(n_bytes: int, version: str) -> str:
+    """A figure of vLLM's KV cache check refusal, which a plan quotes, as vLLM `version` writes
+    it (KV_CHECK_GIB_AS_ROUNDED_FROM): "4.5 GiB" from 0.14.0, "4.50 GiB" before; gib would
+    write "4.50 GiB" at every release, "1,024.00 GiB" and "3.50 MiB" where vLLM writes
+    "1024.0 GiB" and "0.0 GiB"."""
+    in_gib = n_bytes / GIB
+    if parse_version(version) >= KV_CHECK_GIB_AS_ROUNDED_FROM:
+        return f"{round(in_gib, 2)} GiB"
+    return f"{in_gib:.2f} GiB"
 
 
 _CACHE: IdentityMemo[Any] = IdentityMemo(16384)

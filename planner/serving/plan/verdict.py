@@ -19,7 +19,7 @@ from planner.serving.plan.fit import (
     stage_requests,
 )
 from planner.serving.plan.moe import all2all_buffer, eplb_unmodelled
-from planner.serving.plan.shared import gib
+from planner.serving.plan.shared import gib, vllm_kv_check_gib
 from planner.serving.startup.block_size import block_sizes_taken
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
@@ -217,8 +217,9 @@ def _short_of_blocks(st: Setup, bind: Binding, miss: _RequestMiss, estimate: str
                        "fit, so it starts without this refusal. " + hint)
     return head + (f"vLLM says it in bytes of whole blocks ({miss.blocks:,} x {bpb:,} B against "
                    f"the pool{' less one block' if held else ''}): "
-                   f"({gib(miss.blocks * bpb)} KV cache is needed, which is larger than the "
-                   f"available KV cache memory ({gib(bind.kv - held * bpb)}). " + hint)
+                   f"({vllm_kv_check_gib(miss.blocks * bpb, st.s.vllm_version)} KV cache is "
+                   "needed, which is larger than the available KV cache memory "
+                   f"({vllm_kv_check_gib(bind.kv - held * bpb, st.s.vllm_version)}). " + hint)
 
 
 def _longest_request_miss(st: Setup, pools: dict[int, int], num_blocks: int) -> _RequestMiss:
@@ -345,8 +346,9 @@ def _kv_short_error(st: Setup, bind: Binding, pools: dict[int, int],
     error = (
         _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
         f"To serve at least one request with the model's max seq len ({max_model_len}), "
-        f"({gib(short.need)} KV cache is needed, which is larger than the available KV "
-        f"cache memory ({gib(short.available)}).{estimate} {hint}"
+        f"({vllm_kv_check_gib(short.need, s.vllm_version)} KV cache is needed, which is "
+        "larger than the available KV cache memory "
+        f"({vllm_kv_check_gib(short.available, s.vllm_version)}).{estimate} {hint}"
     ) + _block_larger_than_pool(st, bind, held)
     if not held and len(pools) == 1 and checked > ceiling > 0:  # (_null_blocks)
         error += (f" (Headroom: at {checked} the longest request would never complete, "

@@ -755,12 +755,14 @@ def test_a_pool_of_the_requests_blocks_misses_by_the_null_block_from_029(
     # Llama-3.1-8B at 64-token blocks: 32 layers x 8 KV heads x 128 x 2 x 2 B = 131,072 B a
     # token, a block 8 MiB, 8,192 tokens 128 blocks = 1 GiB. A 1 GiB pool starts it on 0.28.0;
     # 0.29.0 holds the null block back: one block short, and vLLM quotes the pool less it as
-    # available, 1 GiB - 8 MiB = 0.99 GiB (it quoted the pool, 1.00 GiB)
+    # available, 1 GiB - 8 MiB = 1,065,353,216 B = 0.9921875 GiB, rounded 0.99 GiB (it quoted
+    # the pool, 1 GiB); the need, 1 GiB, it writes "1.0" (format_gib: round(1.0, 2) as text,
+    # 0.14.0-0.34.0), not "1.00"
     p = llama(engine=EngineSettings(vllm_version=version, max_model_len=8192, block_size=64,
                                     kv_cache_memory_bytes=GIB))
     assert p.fits == (short == 0) and p.memory_shortfall_bytes_per_gpu == short
     if available:
-        assert (f"(1.00 GiB KV cache is needed, which is larger than the available KV cache "
+        assert (f"(1.0 GiB KV cache is needed, which is larger than the available KV cache "
                 f"memory ({available}).") in p.errors[0]
 
 
