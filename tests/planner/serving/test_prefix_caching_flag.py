@@ -16,9 +16,34 @@ import pytest
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import EngineError
+from tests.planner.serving.test_mamba_cache_mode import NON_TORCH, WEIGHTS
 from tests.planner.serving.test_mamba_cache_mode_flag import NEXT, _plan
 
 L = 262_144
+
+# Nemotron-3-Nano's pool on one H100 under vLLM 0.13.0, term by term (the 0.27.0 / 0.34.0
+# terms: test_mamba_cache_mode, whose WEIGHTS and NON_TORCH are taken as they stand):
+# - budget: config/cache.py gpu_memory_utilization default 0.9 in the 0.13.0-0.19.0 wheels
+#   (0.92 from 0.20.0): ceil(85,029,615,043 x 0.9) = ceil(76,526,653,538.7) = 76,526,653,539 B
+BUDGET_0_13 = 76_526_653_539
+# - weights: the 0.27.0 / 0.34.0 WEIGHTS (63,155,889,408 B, the gate in bf16 on an H100 from
+#   0.17.0: gate_linear.py) + the gate in float32 in the 0.13.0 wheel (nemotron_h.py
+#   NemotronHMoE: ReplicatedLinear(params_dtype=torch.float32)): 23 MoE layers x 2,688 x 128
+#   x (4 - 2) B = 15,826,944 B more = 63,171,716,352 B
+WEIGHTS_0_13 = WEIGHTS + 23 * 2_688 * 128 * 2
+# - activation: the dummy sampler's sort before 0.17.0 (engine/activation.py
+#   sort_sampler_peak_bytes; gpu_model_runner.py _dummy_sampler_run): 1,024 sequences x
+#   131,072 vocab = 134,217,728 logits x (2 B bf16 logits + 4 fp32 copy + 4 + 8 sorted values
+#   and int64 indices) = 2,415,919,104 B + the segmented sort's scratch (1,024 rows >= 128)
+#   20 B x 134,217,728 = 2,684,354,560 B + the held rows (8,192 batched tokens + 2 x 1,024
+#   sampled) 10,240 x 2,688 x 2 B = 55,050,240 B = 5,155,323,904 B, over the fitted forward's
+#   0.308 x 8,192 x (2,688 + 14,848) x 2 + 2.574 x 8,192 x 6 x 2,688 x 2 = 768,648,151 B
+SORT_SAMPLER_0_13 = (1_024 * 131_072 * (2 + 4 + 4 + 8) + 20 * 1_024 * 131_072
+                     + (8_192 + 2 * 1_024) * 2_688 * 2)
+# - no runner buffers (counted from 0.27.0: vllm_versions.RUNNER_BUFFERS_COUNTED_FROM) and no
+#   CUDA graphs (the estimate is subtracted from 0.20.0: GRAPHS_SUBTRACTED_FROM)
+# 76,526,653,539 - 63,171,716,352 - 5,155,323,904 - 268,435,456 = 7,931,177,827 B
+POOL_0_13 = BUDGET_0_13 - WEIGHTS_0_13 - SORT_SAMPLER_0_13 - NON_TORCH
 
 
 def test_off_on_0_30_0_holds_one_state_page_a_group() -> None:
@@ -35,16 +60,19 @@ def test_off_on_0_30_0_holds_one_state_page_a_group() -> None:
 
 def test_on_in_0_13_0_pages_the_state_per_block() -> None:
     # 0.13.0 keeps prefix caching for NemotronHForCausalLM (SupportsMambaPrefixCaching) and
-    # pages it as "all": the pool is 7,931,177,827 B either way (2,944 B under the 7,931,180,771
-    # pinned before Mamba2's float32 A, 23 layers x 64 heads x 2 B more: weights._a_fp32_per_rank;
-    # test_mamba_cache_mode's WEIGHTS works it out); off: 7,931,177,827 //
+    # pages it as "all": the pool is POOL_0_13 = 7,931,177,827 B either way (worked out above
+    # term by term); off: 7,931,177,827 //
     # 12,877,824 = 615 blocks (616 x = 7,932,739,584 is over), 615 // 5 groups x 2,096 = 123 x
     # 2,096 = 257,808 KV tokens; on: // 13,369,344 = 593 (594 x = 7,941,390,336 is over), 593 //
     # 5 x 2,176 = 118 x 2,176 = 256,768, and a request needs cdiv(262,144, 2,176) = 121 pages
     # (2,176 x 120 = 261,120) in each of the 5 groups = 605 > 593: it does not fit
     off = _plan("0.13.0", trust_remote_code=True)  # 0.13.0 has no nemotron_h config class
     on = _plan("0.13.0", trust_remote_code=True, enable_prefix_caching=True)
-    assert off.kv_cache_bytes_per_gpu == on.kv_cache_bytes_per_gpu == 7_931_177_827
+    rank = off.per_gpu[0]
+    assert (rank.budget_bytes, rank.weights_bytes, rank.activation_bytes, rank.non_torch_bytes,
+            rank.runner_buffer_bytes) == (BUDGET_0_13, WEIGHTS_0_13, SORT_SAMPLER_0_13,
+                                          NON_TORCH, 0)
+    assert off.kv_cache_bytes_per_gpu == on.kv_cache_bytes_per_gpu == POOL_0_13 == 7_931_177_827
     assert (off.block_size, off.num_gpu_blocks, off.kv_cache_tokens) == (2_096, 615, 257_808)
     assert (on.block_size, on.num_gpu_blocks, on.kv_cache_tokens) == (2_176, 593, 256_768)
     assert off.fits and not on.fits
