@@ -35,6 +35,30 @@ def _check_theta(theta: object, where: str) -> None:
                           "the RoPE base, a number such as 10000")
 
 
+def scaled_context_problem(factor: float, base: int) -> str | None:
+    """Why a rope factor applied to a `base` length gives no usable context, or None: past
+    MAX_CONTEXT, or under one token (factor 1e-300: vLLM's derived max_model_len int(1e-300 x
+    32,768) = 0, which Headroom's plan divided by, a ZeroDivisionError traceback).
+
+    NOTE: vLLM multiplies the derived length by the factor and takes int() of it
+    (config/model.py _get_and_verify_max_len, 0.29.0 wheel: `derived_max_model_len *=
+    scaling_factor`, `max_model_len = int(derived_max_model_len)`; its validate_model_config_
+    after then raises "max_model_len must be a positive integer" for 0), and linear and YaRN
+    scaling build a cos/sin cache of max_position_embeddings x factor rows (rotary_embedding/
+    linear_scaling_rope.py `max_len = self.max_position_embeddings * scaling_factor`,
+    yarn_scaling_rope.py `torch.arange(self.max_position_embeddings * self.scaling_factor)`,
+    0.29.0 wheel): under one row, no position past the first."""
+    tokens = factor * base
+    if tokens > MAX_CONTEXT:
+        return (f"stretches the context to {tokens:,.0f} tokens ({factor:g} x {base:,}), over "
+                f"the {MAX_CONTEXT:,}-token limit of any real model")
+    if tokens < 1:
+        return (f"shrinks the context to {tokens:.3g} tokens ({factor:g} x {base:,}), under "
+                "one: vLLM's rotary cos/sin cache of that many rows holds no position, and a "
+                "max_model_len it derives from it is 0")
+    return None
+
+
 def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
     """rope_scaling / rope_parameters: type, factor, the context a YaRN factor gives, and
     "mrope" where the block has mrope_section (get_rope then builds an M-RoPE, whatever the
@@ -73,12 +97,9 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
             out["original"] = as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
                                      1, MAX_CONTEXT)  # fmt: skip
         base = out.get("original", max_pos) if rtype == "yarn" else max_pos
-        if factor * base > MAX_CONTEXT:
-            raise ConfigError(
-                f"{reader.where(k)}.factor = {factor:g} stretches the context to "
-                f"{factor * base:,.0f} tokens ({factor:g} x {base:,}), over the "
-                f"{MAX_CONTEXT:,}-token limit of any real model: not a usable rope scaling"
-            )
+        if problem := scaled_context_problem(factor, base):
+            raise ConfigError(f"{reader.where(k)}.factor = {factor:g} {problem}: not a usable "
+                              "rope scaling")
         if rtype == "yarn" and "original" in out:
             # NOTE: YaRN stretches the trained context by `factor`: DeepSeek-V3 40 x 4096 =
             # 163,840 tokens; gpt-oss 32 x 4096 = 131,072 (rope_scaling block of config.json).
@@ -219,12 +240,9 @@ def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> Wind
     for rope in ropes:
         base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
             else least
-        if rope.factor and rope.factor * base > MAX_CONTEXT:
-            raise ConfigError(
-                f"config.json: a {rope.rope_type} rope factor of {rope.factor:g} stretches the "
-                f"context to {rope.factor * base:,.0f} tokens ({rope.factor:g} x {base:,}), "
-                f"over the {MAX_CONTEXT:,}-token limit of any real model: not a usable rope "
-                "scaling")
+        if rope.factor and (problem := scaled_context_problem(rope.factor, base)):
+            raise ConfigError(f"config.json: a {rope.rope_type} rope factor of {rope.factor:g} "
+                              f"{problem}: not a usable rope scaling")
     return WindowInputs(
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
         ropes=ropes,

@@ -1,0 +1,53 @@
+"""Bad input found by the session-55 sweep over the flags of sessions 53-54 (--hf-overrides,
+--requests-per-s, ...): each exits 2 in one line naming the bad value, where it was a
+traceback or a figure no one could read.
+
+Qwen3-8B (planner/catalog_data/Qwen__Qwen3-8B.json): max_position_embeddings 40,960,
+rope_scaling null.
+"""
+
+import json
+
+import pytest
+
+from tests.cli.conftest import run_main
+
+QWEN3_8B = ("--model", "Qwen/Qwen3-8B", "--gpu", "h100", "--gpus", "1")
+
+
+def assert_one_line(code: int, out: str, err: str, *words: str) -> None:
+    """Exit 2, nothing on stdout, one line on stderr holding each of `words`."""
+    assert code == 2, err
+    assert out == ""
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+
+
+@pytest.mark.parametrize(("block", "version", "words"), [
+    # yarn scales the derived length up to 0.29.0: 1e-300 x original 32,768 = 3.2768e-296
+    # tokens, int() = 0; the plan divided by it (activation.py, ZeroDivisionError traceback)
+    ({"rope_type": "yarn", "factor": 1e-300, "original_max_position_embeddings": 32768},
+     "0.29.0", "factor = 1e-300 shrinks the context to 3.28e-296 tokens (1e-300 x 32,768)"),
+    # dynamic scales max_position_embeddings: 1e-5 x 40,960 = 0.4096 tokens, under one
+    ({"rope_type": "dynamic", "factor": 1e-5}, "0.34.0",
+     "factor = 1e-05 shrinks the context to 0.41 tokens (1e-05 x 40,960)"),
+    # on 0.34.0 yarn leaves the derived length alone, but its cos/sin cache is
+    # original x factor = 32,768 x 1e-5 = 0.32768 rows
+    ({"rope_type": "yarn", "factor": 1e-5, "original_max_position_embeddings": 32768},
+     "0.34.0", "shrinks the context to 0.328 tokens (1e-05 x 32,768)")])
+def test_a_rope_factor_under_one_token_is_refused(capsys, block, version, words) -> None:
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--vllm-version", version,
+                              "--hf-overrides", json.dumps({"rope_scaling": block}))
+    assert_one_line(code, out, err, words, "not a usable rope scaling")
+
+
+def test_a_rope_factor_of_a_few_tokens_still_plans(capsys) -> None:
+    # 1e-4 x 32,768 = 3.2768: vLLM derives int() = 3 tokens on 0.29.0, a context it serves
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--vllm-version", "0.29.0",
+                              "--hf-overrides", json.dumps({"rope_scaling": {
+                                  "rope_type": "yarn", "factor": 1e-4,
+                                  "original_max_position_embeddings": 32768}}), "--json")
+    assert code == 0, err
+    assert json.loads(out)["max_model_len"] == 3
