@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shlex
 from collections.abc import Callable, Sequence
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple, get_args
 
 from cli.parser import BooleanOnce, OneLineParser
@@ -302,15 +304,29 @@ def _checked_count(problem: Callable[[int], str | None], flag: str | None = None
     return parse
 
 
+def _rounded(text: str, value: float) -> bool:
+    """Whether float() read `text` as another number than the one typed: 1e400 overflows to
+    inf, 1e-400 underflows to 0, 0.99999999999999999 rounds to 1.0. The number read is the
+    shortest text that reads back as `value` (repr): -0.1, 1_0 and -1e18 are read as typed."""
+    try:
+        return not math.isnan(value) and Decimal(text) != Decimal(repr(value))
+    except InvalidOperation:
+        return False
+
+
 def _checked_float(what: str, problem: Callable[[float], str | None]):
     """argparse type: a number Python's float() reads, refused with `problem`'s words where it
-    names one; text that is no number is refused asking for `what`."""
+    names one, after the text typed where float() rounded it (_rounded), so a refusal does not
+    contradict its own range: --video-pruning-rate 0.99999999999999999 read "1 is not a
+    fraction 0 <= R < 1"; text that is no number is refused asking for `what`."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number: give {what}") from None
         why = problem(value)
+        if why and _rounded(text, value):
+            why = f"float() reads {text.strip()} as {number_as_given(value)}: {why}"
         if why:
             raise argparse.ArgumentTypeError(why)
         return value
@@ -318,10 +334,13 @@ def _checked_float(what: str, problem: Callable[[float], str | None]):
 
 
 def _positive_float(high: float, what: str, *, inclusive: bool):
-    """argparse type: a float in (0, high] (inclusive) or (0, high); `what` names it."""
+    """argparse type: a float in (0, high] (inclusive) or (0, high); `what` names it, the value
+    as ':g' writes it where that reads back as it ('1e+09'), else in full (number_as_given:
+    ':g' wrote --gpu-memory-utilization 1.0000001 as "1 is not a fraction ... in (0, 1]")."""
     def problem(value: float) -> str | None:
         inside = 0 < value <= high if inclusive else 0 < value < high
-        return None if inside else f"{value:g} is not {what}"
+        shown = f"{value:g}" if float(f"{value:g}") == value else number_as_given(value)
+        return None if inside else f"{shown} is not {what}"
     return _checked_float(what, problem)
 
 

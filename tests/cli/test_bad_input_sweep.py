@@ -51,3 +51,37 @@ def test_a_rope_factor_of_a_few_tokens_still_plans(capsys) -> None:
                                   "original_max_position_embeddings": 32768}}), "--json")
     assert code == 0, err
     assert json.loads(out)["max_model_len"] == 3
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    # float() rounds 0.99999999999999999 to 1.0 (the nearest double: 1 - 2^-53 is
+    # 0.99999999999999988898): it read "1 is not a fraction 0 <= R < 1", not what was typed
+    (("plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu", "h100", "--video-pruning-rate",
+      "0.99999999999999999"),
+     "--video-pruning-rate: float() reads 0.99999999999999999 as 1: 1 is not a fraction 0 <= "
+     "R < 1"),
+    # 1e400 is past the largest double (1.8e308): float() reads inf
+    (("plan", *QWEN3_8B, "--gpu-memory-utilization", "1e400"),
+     "--gpu-memory-utilization: float() reads 1e400 as inf: inf is not a fraction of GPU "
+     "memory in (0, 1]"),
+    # 1e-400 is under the smallest double (4.9e-324): float() reads 0
+    (("recommend", "--model", "Qwen/Qwen3-8B", "--requests-per-s", "1e-400"),
+     "--requests-per-s: float() reads 1e-400 as 0: 0 is not a rate in requests per second"),
+    # 1023.99999999999999 is 1024 - 1e-14; the double below 1024 is 1024 - 2^-43 (1.1e-13
+    # away), so float() reads 1024.0
+    (("plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib", "1023.99999999999999"),
+     "--gpu-memory-gib: float() reads 1023.99999999999999 as 1024: 1024 is not a GPU memory "
+     "size in GiB (0 < GiB < 1024)"),
+    # read exactly (the double nearest 1.0000001 reads back as it), named in full: ':g' wrote
+    # "1 is not a fraction of GPU memory in (0, 1]"
+    (("plan", *QWEN3_8B, "--gpu-memory-utilization", "1.0000001"),
+     "--gpu-memory-utilization: 1.0000001 is not a fraction of GPU memory in (0, 1]"),
+    # read exactly, the value alone, as before
+    (("plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu", "h100", "--video-pruning-rate",
+      "1"), "--video-pruning-rate: 1 is not a fraction 0 <= R < 1")])
+def test_a_refused_float_names_the_text_typed(capsys, argv, words) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run_main(capsys, *argv)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert_one_line(2, "", err, words)
