@@ -222,9 +222,10 @@ def decimal(value: float) -> str:
     """A number a user gave (a rate, a time target) as they would write it: thousands
     separators and no exponent, where f"{value:g}" printed "1e+06" ("1,000,000", "2.5",
     "0.001"). One under a millionth keeps its exponent ("1e-300"), where it printed a line of
-    300 zeros."""
+    300 zeros, in the shortest text that reads back as it (repr): ':g' kept six digits, so
+    --requests-per-s 5e-324 read "4.94066e-324 requests/s"."""
     if 0 < abs(value) < 1e-6:
-        return f"{value:g}"
+        return repr(float(value))
     text = format(Decimal(repr(float(value))), ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -85,3 +85,12 @@ def test_a_refused_float_names_the_text_typed(capsys, argv, words) -> None:
     err = capsys.readouterr().err
     assert caught.value.code == 2
     assert_one_line(2, "", err, words)
+
+
+def test_a_tiny_rate_reads_as_typed(capsys) -> None:
+    # 5e-324 is the smallest double (2^-1074 = 4.94065645841246544e-324), whose shortest
+    # round-trip text is "5e-324": ':g' headed the table "4.94066e-324 requests/s"
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "h100-sxm", "--gpus-max", "1", "--requests-per-s", "5e-324")
+    assert code == 0, err
+    assert out.startswith("Cheapest configurations for 5e-324 requests/s at "), out
