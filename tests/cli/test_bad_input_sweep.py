@@ -94,3 +94,30 @@ def test_a_tiny_rate_reads_as_typed(capsys) -> None:
                               "h100-sxm", "--gpus-max", "1", "--requests-per-s", "5e-324")
     assert code == 0, err
     assert out.startswith("Cheapest configurations for 5e-324 requests/s at "), out
+
+
+@pytest.mark.parametrize(("block", "words"), [
+    # get_rope reads rope_parameters["low_freq_factor"] / ["high_freq_factor"] for llama3 and
+    # ["short_factor"] / ["long_factor"] for longrope (rotary_embedding/__init__.py, 0.34.0
+    # wheel): a KeyError as vLLM builds the model, where Headroom's plan read "Fits"
+    ({"rope_type": "llama3", "factor": 8.0},
+     "rope_scaling has rope_type 'llama3' but no low_freq_factor or high_freq_factor"),
+    ({"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0},
+     "rope_scaling has rope_type 'llama3' but no high_freq_factor"),
+    ({"rope_type": "longrope", "factor": 4.0},
+     "rope_scaling has rope_type 'longrope' but no short_factor or long_factor")])
+def test_a_rope_block_without_the_keys_get_rope_reads_is_refused(capsys, block, words) -> None:
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--hf-overrides",
+                              json.dumps({"rope_scaling": block}))
+    assert_one_line(code, out, err, words, "(KeyError)")
+
+
+def test_llama_31s_own_block_still_plans(capsys) -> None:
+    # Llama-3.1's rope block (tests/fixtures/configs/meta-llama__Meta-Llama-3.1-8B.json) has
+    # every key get_rope reads: an override with it plans
+    block = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+             "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--hf-overrides",
+                              json.dumps({"rope_scaling": block}), "--json")
+    assert code == 0, err
+    assert json.loads(out)["fits"]

@@ -20,6 +20,19 @@ _validate_{linear,yarn,llama3}_rope_parameters list "factor" in required_keys an
 KeyError "Missing required keys in `rope_parameters` for 'rope_type'='linear': {'factor'}".
 "dynamic" is left out: vLLM takes an "alpha" there instead."""
 
+ROPE_TYPE_KEYS = {"llama3": ("low_freq_factor", "high_freq_factor"),
+                  "longrope": ("short_factor", "long_factor")}
+"""The keys beside the factor that vLLM's get_rope reads with rope_parameters[key] for a rope
+type (a missing one is a KeyError): llama3 and longrope blocks without them planned as fitting.
+
+NOTE: model_executor/layers/rotary_embedding.py get_rope (0.9.2 wheel: rope_scaling[
+"low_freq_factor"], ["high_freq_factor"], ["short_factor"], ["long_factor"]) and
+rotary_embedding/__init__.py (0.29.0 and 0.34.0 wheels: rope_parameters[...], the same four);
+transformers 5.25.0 modeling_rope_utils _validate_llama3_rope_parameters /
+_validate_longrope_rope_parameters list them in required_keys (Qwen3Config(rope_scaling={
+"rope_type": "llama3", "factor": 4.0}) raises KeyError "Missing required keys in
+`rope_parameters` for 'rope_type'='llama3': {'low_freq_factor', 'high_freq_factor'}")."""
+
 
 def _check_theta(theta: object, where: str) -> None:
     """Refuse a RoPE base that is a string, an array or an object (null and numbers pass).
@@ -87,6 +100,15 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
                               f"get_rope reads rope_parameters[\"factor\"] for it (KeyError), "
                               "as transformers' rope validation does (\"Missing required keys in "
                               "`rope_parameters`\"); give the scaling factor")
+        # a rope_type that is no string (["llama3"]) is refused where the blocks are read
+        needed = ROPE_TYPE_KEYS.get(rtype, ()) if isinstance(rtype, str) else ()
+        missing = [key for key in needed if key not in block]
+        if missing:
+            raise ConfigError(f"{reader.where(k)} has rope_type {rtype!r} but no "
+                              f"{' or '.join(missing)}: vLLM's get_rope reads rope_parameters["
+                              f"\"{missing[0]}\"] for it (KeyError), as transformers' rope "
+                              "validation does (\"Missing required keys in `rope_parameters`\");"
+                              f" give {' and '.join(missing)}")
         if rtype is None or rtype == "default" or factor is None:
             return mrope
         if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:
