@@ -98,7 +98,15 @@ def test_recommend_with_deepep_ht_finds_the_plan_that_plan_gives(capsys) -> None
     planned = json.loads(out)
     for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s"):
         assert row[key] == planned[key], key
+    # speed_concurrency is the fewest requests in flight whose output tokens/s reach the rate's
+    # 1,000 requests/s x 1,024 output tokens = 1,024,000 (sweep.row_speed's bisection): 40,698
+    # reach it (1,024,000.7 tokens/s), 40,697 do not (1,023,975.6): the rule, not the count alone
     assert row["speed_concurrency"] == 40_698
+    assert planned["output_tokens_per_s"] >= 1_000 * 1_024
+    code, out, err = run_main(capsys, "plan", *PLAN[:-1], "40697", "--all2all-backend", HT,
+                              "--json")
+    assert code == 0, err
+    assert json.loads(out)["output_tokens_per_s"] < 1_000 * 1_024
     assert (row["max_concurrency"], row["vllm_command"]) == (planned["max_concurrency"],
                                                              planned["vllm_command"])
     # the DeepEP buffers off each GPU's KV pool (all2all.py: VLLM_DEEPEP_BUFFER_SIZE_MB 1,024
