@@ -1169,6 +1169,26 @@ text ("4.5", "5.0"). Both round to two decimals (neither truncates), in GiB of 2
 utils/mem_constants.py from 0.12.0), without a thousands separator: the quoted figure's digits
 are vLLM's wherever the planned bytes are."""
 
+FREE_MEMORY_CHECK_ON_DEVICE_FROM: Version = (0, 14, 0)
+"""NOTE: vLLM refuses a GPU whose free memory at start-up is below total x
+gpu_memory_utilization with "Free memory on device (F/T GiB) on startup is less than desired
+GPU memory utilization (U, R GiB). Decrease GPU memory utilization or reduce GPU memory used by
+other processes." in the 0.9.1-0.13.0 wheels (v1/worker/gpu_worker.py Worker.init_device: R
+from the float total x U, each figure `GiB = lambda b: round(b / GiB_bytes, 2)`), and from the
+0.14.0 wheel with the device named, "Free memory on device cuda:N (F/T GiB) ..." (0.14.0-0.34.0:
+v1/worker/utils.py request_memory, f"... {init_snapshot.device_} ...", the MemorySnapshot of
+the worker's torch.device: cuda:<local rank> in gpu_worker.py 0.14.0, cuda:<visible device
+index> 0.34.0; R = math.ceil(total x U); each figure
+mem_utils.format_gib, the same round(b / GiB_bytes, 2) as text: "110.0/121.69 GiB")."""
+
+MAX_SEQ_LEN_REFUSAL_SPELT_MODEL_S_FROM: Version = (0, 22, 0)
+"""NOTE: vLLM's KV cache refusal opens "To serve at least one request with the models's max seq
+len (N), ..." in the 0.9.1-0.20.2 wheels (v1/core/kv_cache_utils.py
+check_enough_kv_cache_memory / _check_enough_kv_cache_memory; read in 0.9.1, 0.10.2, 0.13.0,
+0.14.0, 0.19.0, 0.20.0 and 0.20.2) and "... with the model's max seq len (N), ..." in the
+0.22.0-0.34.0 wheels (kv_cache_utils.py, kv_cache_planning.py from 0.33.0). No 0.21.0 wheel
+was read (pip's index here has none): taken as 0.20's."""
+
 FULL_SEQUENCE_ADMISSION_FROM: Version = (0, 19, 0)
 """NOTE: config/scheduler.py SchedulerConfig.scheduler_reserve_full_isl (default True) is in
 the 0.19.0 and 0.28.0 wheels and not in the 0.18.0 one: v1/core/sched/scheduler.py then admits

@@ -110,8 +110,14 @@ def test_a_gb10_plans_vllms_start_up_check_on_the_hosts_available_ram(
             layout=ParallelLayout(), engine=EngineSettings(
                 vllm_version="0.33.0", gpu_memory_utilization=utilization))).errors
 
-    assert any("Free memory on device cuda:0 (110.00 GiB/121.69 GiB) on startup is less than "
-               "desired GPU memory utilization (0.92, 111.95 GiB)" in e for e in errors(0.92))
+    # vLLM 0.33.0's words (v1/worker/utils.py request_memory, format_gib = round(b / 2^30, 2)
+    # as text): 110 GiB free writes "110.0" (it read "110.00 GiB/121.69 GiB", not vLLM's
+    # text), the total 130,663,642,563 B "121.69", the request ceil(0.92 x that) =
+    # 120,210,551,158 B = 111.9548 GiB "111.95"
+    assert any("Free memory on device cuda:0 (110.0/121.69 GiB) on startup is less than "
+               "desired GPU memory utilization (0.92, 111.95 GiB). Decrease GPU memory "
+               "utilization or reduce GPU memory used by other processes." in e
+               for e in errors(0.92))
     assert not any("Free memory on device" in e for e in errors(0.85))
 
 

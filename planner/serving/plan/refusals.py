@@ -1,5 +1,6 @@
 """The start-up refusals and layout errors a plan lists, in the order vLLM meets them."""
 
+import math
 from collections.abc import Callable
 
 from planner.model import quant
@@ -51,7 +52,7 @@ from planner.serving.plan.cluster import (
 )
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.moe import draft_moe, redundant_experts
-from planner.serving.plan.shared import cached, gib
+from planner.serving.plan.shared import cached, gib, vllm_gib
 from planner.serving.plan.verdict import Binding
 from planner.serving.plan.worker import overheads
 from planner.serving.startup import (
@@ -126,6 +127,7 @@ from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import VllmCli, unserved_refusal, vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
+    FREE_MEMORY_CHECK_ON_DEVICE_FROM,
     EngineError,
     VllmRules,
     align_block_refusal,
@@ -438,17 +440,27 @@ def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
         budget = shared.ENGINE.budget_bytes(total, s)
-        msg = (
-            f"Free memory on device cuda:{gpu_index} ({gib(total - used)}/{gib(total)}) on "
-            f"startup is less than desired GPU memory utilization "
-            # the fraction as vLLM's f-string writes the float it read (str: "0.9234567", "1.0";
-            # v1/worker/utils.py request_memory, 0.19.0 and 0.34.0 wheels; gpu_worker.py 0.9.1)
-            f"({s.gpu_memory_utilization}, {gib(budget)}). Decrease GPU memory "
-            "utilization or reduce GPU memory used by other processes."
-        )
+        msg = free_memory_refusal(gpu_index, total - used, total, s.gpu_memory_utilization,
+                                  s.vllm_version)
         if total - used < budget and msg not in errors:
             errors.append(msg)
     return errors
+
+
+def free_memory_refusal(gpu_index: int, free_bytes: int, total_bytes: int, utilization: float,
+                        version: str) -> str:
+    """vLLM's refusal of a GPU with less free memory than total x `utilization`, in `version`'s
+    words and figures (FREE_MEMORY_CHECK_ON_DEVICE_FROM): the device named from 0.14.0, the
+    request ceil(total x utilization) there and the float product before, each figure
+    vllm_gib ("110.0/121.69 GiB"); the fraction as vLLM's f-string writes the float it read
+    (str: "0.9234567", "1.0"; gpu_worker.py 0.9.1, v1/worker/utils.py request_memory 0.19.0
+    and 0.34.0)."""
+    named = parse_version(version) >= FREE_MEMORY_CHECK_ON_DEVICE_FROM
+    requested = math.ceil(total_bytes * utilization) if named else total_bytes * utilization
+    return (f"Free memory on device{f' cuda:{gpu_index}' if named else ''} "
+            f"({vllm_gib(free_bytes)}/{vllm_gib(total_bytes)} GiB) on startup is less than "
+            f"desired GPU memory utilization ({utilization}, {vllm_gib(requested)} GiB). "
+            "Decrease GPU memory utilization or reduce GPU memory used by other processes.")
 
 
 def node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,

@@ -17,15 +17,22 @@ gib = gib_text
 """A byte figure in a plan's text: GiB, or a smaller unit where it would read 0.00 GiB."""
 
 
+def vllm_gib(n_bytes: float) -> str:
+    """`n_bytes` in GiB as vLLM writes a figure of its start-up refusals: utils/mem_utils.py
+    format_gib's f"{round(b / GiB_bytes, 2)}" (0.14.0-0.34.0), as 0.9.1-0.13.0 gpu_worker.py's
+    `GiB = lambda b: round(b / GiB_bytes, 2)` wrote it: the rounded float's shortest text, no
+    thousands separator ("4.5", "110.0", "1024.0", "0.0"), GiB_bytes = 1 << 30."""
+    return f"{round(n_bytes / GIB, 2)}"
+
+
 def vllm_kv_check_gib(n_bytes: int, version: str) -> str:
     """A figure of vLLM's KV cache check refusal, which a plan quotes, as vLLM `version` writes
-    it (KV_CHECK_GIB_AS_ROUNDED_FROM): "4.5 GiB" from 0.14.0, "4.50 GiB" before; gib would
-    write "4.50 GiB" at every release, "1,024.00 GiB" and "3.50 MiB" where vLLM writes
-    "1024.0 GiB" and "0.0 GiB"."""
-    in_gib = n_bytes / GIB
+    it (KV_CHECK_GIB_AS_ROUNDED_FROM): "4.5 GiB" from 0.14.0 (vllm_gib), "4.50 GiB" before;
+    gib would write "4.50 GiB" at every release, "1,024.00 GiB" and "3.50 MiB" where vLLM
+    writes "1024.0 GiB" and "0.0 GiB"."""
     if parse_version(version) >= KV_CHECK_GIB_AS_ROUNDED_FROM:
-        return f"{round(in_gib, 2)} GiB"
-    return f"{in_gib:.2f} GiB"
+        return f"{vllm_gib(n_bytes)} GiB"
+    return f"{n_bytes / GIB:.2f} GiB"
 
 
 _CACHE: IdentityMemo[Any] = IdentityMemo(16384)

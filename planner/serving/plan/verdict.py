@@ -27,6 +27,7 @@ from planner.serving.vllm_versions import (
     KV_CHECK_IN_BLOCKS_FROM,
     KV_CHECK_NULL_BLOCK_FROM,
     KV_SHORTFALL_HINT_FROM,
+    MAX_SEQ_LEN_REFUSAL_SPELT_MODEL_S_FROM,
     EncoderRules,
     parse_version,
     vllm_rules,
@@ -186,6 +187,16 @@ def _block_larger_than_pool(st: Setup, bind: Binding, held: int) -> str:
             "without --block-size it picks its own.)")
 
 
+def _serve_one_request(version: str, max_model_len: int, quoted: bool = True) -> str:
+    """The opening of vLLM's KV cache refusal as release `version` spells it where `quoted`
+    (MAX_SEQ_LEN_REFUSAL_SPELT_MODEL_S_FROM): "the models's max seq len" up to 0.20, "the
+    model's max seq len" from 0.22, the text a user finds in the log; Headroom's own sentence
+    ("model's") where vLLM `version` prints no such refusal."""
+    spelt = not quoted or parse_version(version) >= MAX_SEQ_LEN_REFUSAL_SPELT_MODEL_S_FROM
+    return (f"To serve at least one request with the {'model' if spelt else 'models'}'s max "
+            f"seq len ({max_model_len}), ")
+
+
 def _short_of_blocks(st: Setup, bind: Binding, miss: _RequestMiss, estimate: str, hint: str
                      ) -> str:
     """The refusal of a max_model_len request whose bytes fit every pool but whose blocks do
@@ -206,8 +217,9 @@ def _short_of_blocks(st: Setup, bind: Binding, miss: _RequestMiss, estimate: str
     held = _null_blocks(st.s.vllm_version)
     usable = (f"the {bind.blocks - held:,} every worker gets less the null block" if held else
               f"the {bind.blocks:,} every worker gets")
-    head = (f"To serve at least one request with the model's max seq len ({f.r.max_model_len}), "
-            f"PP stage {miss.pp_stage} needs {miss.blocks:,} KV blocks ({groups} in "
+    head = (_serve_one_request(st.s.vllm_version, f.r.max_model_len,
+                               quoted=version >= KV_CHECK_IN_BLOCKS_FROM)
+            + f"PP stage {miss.pp_stage} needs {miss.blocks:,} KV blocks ({groups} in "
             f"pages of one size), more than {usable} (the fewest "
             f"of any: {gib(bind.kv)} // {bpb:,} B = {bind.blocks:,} on PP stage "
             f"{bind.pp_stage}); its request's {gib(request)} fit its pool, its whole blocks "
@@ -345,8 +357,8 @@ def _kv_short_error(st: Setup, bind: Binding, pools: dict[int, int],
             "initializing the engine.")
     error = (
         _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
-        f"To serve at least one request with the model's max seq len ({max_model_len}), "
-        f"({vllm_kv_check_gib(short.need, s.vllm_version)} KV cache is needed, which is "
+        _serve_one_request(s.vllm_version, max_model_len)
+        + f"({vllm_kv_check_gib(short.need, s.vllm_version)} KV cache is needed, which is "
         "larger than the available KV cache memory "
         f"({vllm_kv_check_gib(short.available, s.vllm_version)}).{estimate} {hint}"
     ) + _block_larger_than_pool(st, bind, held)
