@@ -70,7 +70,7 @@ from planner.serving.plan.refusals import (
     refuse_unplannable,
 )
 from planner.serving.plan.verdict import unread_weights_part
-from planner.serving.plan.worker import placeholder_block
+from planner.serving.plan.worker import flashinfer_workspace, placeholder_block
 from planner.serving.runner_choice import asked_runner
 from planner.serving.spec_graph_mode import spec_piecewise_backend
 from planner.serving.startup import quantization_errors
@@ -257,6 +257,10 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     graph_args = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
                   not (mla_piecewise or flex_piecewise or spec_piecewise), spec_tokens,
                   runner[0], graph_tp)
+    graphs = lora_graph_count(cuda_graph_count(*graph_args), s.enable_lora, rules.version,
+                              runner[0], s.max_loras, s.specialize_active_lora)
+    act_b = TORCH_DTYPE_BYTES[served]
+    subtract_graphs = rules.graphs_subtracted and not s.enforce_eager
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -270,16 +274,17 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=_block_size(spec, s, rules, gpu, selector_kv),
-        act_b=TORCH_DTYPE_BYTES[served],
-        subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
+        act_b=act_b,
+        subtract_graphs=subtract_graphs,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,
         scheme=scheme, mixed=mixed,
         facts=text_only_facts(spec) if text_only(spec, s) else model_facts(spec),
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
-        graphs=lora_graph_count(cuda_graph_count(*graph_args), s.enable_lora, rules.version,
-                                runner[0], s.max_loras, s.specialize_active_lora),
+        graphs=graphs,
+        flashinfer_workspace=flashinfer_workspace(spec, s, gpu.compute_capability, act_b,
+                                                  graphs[1], subtract_graphs, runner[0]),
         mla_piecewise=mla_piecewise,
         flex_piecewise=flex_piecewise,
         spec_piecewise=None if mla_piecewise or flex_piecewise else spec_piecewise,

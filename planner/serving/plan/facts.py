@@ -78,6 +78,9 @@ class Resolved(NamedTuple):
     compute_capability: str
     gpus_per_node: int
     graphs: tuple[int, int]
+    # FlashInfer's workspace inside the CUDA graph estimate, in bytes (plan.worker.
+    # flashinfer_workspace): worked out once here, not once per worker and term
+    flashinfer_workspace: int
     mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
     flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
     spec_piecewise: str | None  # spec_graph_mode.spec_piecewise_backend: a draft, no full graphs

@@ -69,7 +69,6 @@ from planner.serving.plan.moe import (
 from planner.serving.plan.shared import gib, spec_params
 from planner.serving.plan.verdict import Outcome
 from planner.serving.plan.worker import (
-    flashinfer_workspace,
     runner_buffers,
     sequence_parallel,
     v2_warm_peak,
@@ -460,7 +459,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     eplb = eplb_profile(st, bind.pp_stage)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
-    attention_ws = 0 if s.cuda_graph_bytes is not None else flashinfer_workspace(st)
+    attention_ws = 0 if s.cuda_graph_bytes is not None else r.flashinfer_workspace
     terms = [
         _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",

@@ -1,6 +1,7 @@
 """One worker's memory: the overheads vLLM subtracts, the runner buffers, the KV pool."""
 
 from planner.memo import IdentityMemo
+from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, default_block_size, stage_widths
 from planner.serving.engines import Overheads, Worker
 from planner.serving.flashinfer_workspace import graph_workspace_bytes
@@ -58,7 +59,7 @@ def overheads(st: Setup, pp_stage: int) -> Overheads:
         buffer = (all2all_buffer(st, pp_stage) or (0,))[0]
         key = ("overheads", shared.ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
-               f.r.overhead_key, sequence_parallel(st), flashinfer_workspace(st))
+               f.r.overhead_key, sequence_parallel(st), f.r.flashinfer_workspace)
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
                                                        pp_stage, workspace, buffer, eplb, warm)
     return known
@@ -74,23 +75,26 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
-        eplb, warm, sequence_parallel(st), flashinfer_workspace(st),
+        eplb, warm, sequence_parallel(st), r.flashinfer_workspace,
     ), st.s, r.subtract_graphs)
 
 
-def flashinfer_workspace(st: Setup) -> int:
+def flashinfer_workspace(spec: ModelSpec, s: EngineSettings, compute_capability: str,
+                         act_b: int, full_graphs: int, subtract_graphs: bool,
+                         runner: str) -> int:
     """FlashInfer's attention workspace inside the CUDA graph estimate vLLM subtracts on every
-    worker of this setup (flashinfer_workspace.graph_workspace_bytes: each worker is a process
-    whose first FULL capture allocates it); 0 where it is not there. The estimate is
-    subtracted where r.subtract_graphs holds, on Model Runner V2 only where its rules have one
-    (VllmRules.v2_graph_estimate)."""
-    r, rules = st.facts.r, vllm_rules(st.s.vllm_version)
-    subtracted = r.subtract_graphs and (r.runner[0] == "v1" or rules.v2_graph_estimate)
-    return graph_workspace_bytes(st.spec, rules.version, r.compute_capability, r.act_b,
-                                 r.graphs[1], subtracted, VLLM_KV_DTYPE[st.s.kv_cache_dtype],
-                                 gemma4_mm_prefix(st.spec, rules.version,
-                                                  not text_only(st.spec, st.s)),
-                                 st.s.block_size)
+    worker of these settings (flashinfer_workspace.graph_workspace_bytes: each worker is a
+    process whose first FULL capture allocates it); 0 where it is not there. The estimate is
+    subtracted where `subtract_graphs` holds (Resolved.subtract_graphs), on Model Runner V2
+    (`runner`) only where its rules have one (VllmRules.v2_graph_estimate). It reads neither
+    the layout nor the stage: plan.derive works it out once per Resolved
+    (Resolved.flashinfer_workspace), which every worker's overheads and the graphs term read."""
+    rules = vllm_rules(s.vllm_version)
+    subtracted = subtract_graphs and (runner == "v1" or rules.v2_graph_estimate)
+    return graph_workspace_bytes(spec, rules.version, compute_capability, act_b, full_graphs,
+                                 subtracted, VLLM_KV_DTYPE[s.kv_cache_dtype],
+                                 gemma4_mm_prefix(spec, rules.version, not text_only(spec, s)),
+                                 s.block_size)
 
 
 def sequence_parallel(st: Setup) -> bool:

@@ -134,3 +134,27 @@ def test_xqa_workspace_in_the_estimate(gpu, kv, version, runner, workspace):
     assert planned.cuda_graph_bytes_per_gpu == graphs_alone + workspace
     given = _plan(LLAMA, gpu, version, cuda_graph_bytes=graphs_alone, **settings)
     assert given.kv_cache_bytes_per_gpu - planned.kv_cache_bytes_per_gpu == workspace
+
+
+def test_workspace_worked_out_once_a_resolved_for_every_stage(monkeypatch):
+    # The workspace reads the model, settings and GPU, not the layout or the stage
+    # (plan.worker.flashinfer_workspace): plan.derive works it out once per Resolved, which
+    # every worker's overheads and the graphs term read. Llama-3.1-8B at PP = 2 on two B200s
+    # under 0.30.0 (max_model_len 8,064 and 96 sequences, values no other test plans, so no
+    # Resolved is cached): one call, where each of the two stages' overheads and the term
+    # worked it out again (2 x 2 + 1 = 5 calls) before. Both stages' graph estimates hold it:
+    # 8,808,038 B x graphs + 413,138,944 B.
+    import planner.serving.plan.derive as derive
+
+    calls, real = [], derive.flashinfer_workspace
+    monkeypatch.setattr(derive, "flashinfer_workspace",
+                        lambda *args: calls.append(args) or real(*args))
+    p = plan(PlanRequest(model=catalog_spec(LLAMA), cluster=preset_cluster("b200", 2),
+                         layout={"pp": 2},
+                         engine=EngineSettings(vllm_version="0.30.0", max_model_len=8064,
+                                               max_num_seqs=96)))
+    assert len(calls) == 1
+    assert _workspace_term(p) == WORKSPACE
+    full, piecewise = _graphs(p)
+    assert {rank.cuda_graph_bytes for rank in p.per_gpu} == {
+        PER_GRAPH * (full + piecewise) + WORKSPACE}
