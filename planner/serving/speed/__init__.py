@@ -450,8 +450,10 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     context = load.input_len + load.output_len / 2
     k = request.engine.num_speculative_tokens
     drafting = _drafting(ctx, load, request.engine)
-    tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context,
-                                                              k + 1 if drafting else 1)
+    width = k + 1 if drafting else 1
+    tpot_base, parts, slow, stage_s, hops_s = _cached(
+        ctx.decodes, (replica_conc, context, width), decode_estimate, ctx, replica_conc,
+        context, width)
     prefill_s, marginal_s, chunks, softmax_s, prefill_lora = _cached(
         ctx.prefills, load.input_len, prefill_estimate, ctx, load.input_len)
     drafted = None
@@ -523,7 +525,8 @@ def _served(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigure
 
 def _cached(cache: dict, key: object, make: Callable[..., Any], *args: object) -> Any:
     """cache[key], made by make(*args) on the first ask: a Context keeps what a row's
-    concurrency search and a rerun's sweep ask again (held blocks, prefill by input length)."""
+    concurrency search and a rerun's sweep ask again (held blocks, prefill by input length,
+    the decode step by batch, context and width)."""
     value = cache.get(key)
     if value is None:
         value = cache[key] = make(*args)

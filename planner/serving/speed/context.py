@@ -289,7 +289,7 @@ class CrossNode(NamedTuple):
 class Context:
     """Everything the estimates of one layout need: its device's facts (Device, held, not
     copied) and the layout's, resolved once and shared by them (never changed after
-    __post_init__ but for stage_fixed, held_blocks, prefills and ep_ahead, caches)."""
+    __post_init__ but for stage_fixed, held_blocks, prefills, decodes and ep_ahead, caches)."""
 
     device: Device  # the GPU, link, weight format, kernels, dtypes and rates (device_for)
     tp: int
@@ -378,6 +378,11 @@ class Context:
     # step.prefill_estimate by input length: it reads nothing else, and recommend's PP bound
     # (_pp_top) estimates one layout at many concurrencies
     prefills: dict[int, tuple[float, float, int, float, PrefillLora]] = field(init=False)
+    # step.decode_estimate by (sequences on a DP rank, mean context, tokens a sequence): it
+    # reads nothing else, and a rerun's sweep (the context found again by settings value)
+    # estimates every row at the same ones, as a concurrency search revisits its levels
+    decodes: dict[tuple[int, float, int],
+                  tuple[float, dict[str, float], int, list[float], float]] = field(init=False)
     # speed._ep_marlin's (ahead_from, ahead_to, ahead_count, checked_to) by (input, output,
     # arrival, mean acceptance length): the same at every concurrency, which the app's
     # concurrency curve asks level by level
@@ -408,6 +413,7 @@ class Context:
         self.stage_fixed = {}
         self.held_blocks = {}
         self.prefills = {}
+        self.decodes = {}
         self.ep_ahead = {}
         self.moe_kernel = layout_moe_kernel(self.device.moe_kernel, self.wna16)
         eff = self.weights_eff = self.c.bandwidth_efficiency[self.device.family]

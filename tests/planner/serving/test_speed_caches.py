@@ -3,7 +3,8 @@
 Recommend estimates thousands of layouts of one spec, so the parts of a layout's pipeline
 stages that the KV dtype does not change (speed.stages._PARTS: the rank weights per weight
 format and layout, the dense parameters per stage and TP, the KV layers) and each context's
-prefill per input length (Context.prefills) are worked out once and reused. Each test asks the
+prefill per input length (Context.prefills) and decode step per batch, context and width
+(Context.decodes) are worked out once and reused. Each test asks the
 same questions of two copies of one spec (equal values, separate caches: the caches are keyed
 by the spec's identity) in opposite orders: a cache keyed on too little hands one question
 the answer of another asked before it, and the two orders then disagree.
@@ -86,3 +87,37 @@ def test_alike_stages_of_other_layouts_share_one_speed_stage(monkeypatch) -> Non
     assert worked == [range(123, 125)]
     assert other[0] is deep[0] and other[1] is deep[1] and other[124] is deep[125]
     assert other[123].layers == 2
+
+
+NEXT = catalog_spec("Qwen/Qwen3-Next-80B-A3B-Instruct")
+# one context (one layout and settings value) asked at every load: the decode step's batch
+# (the concurrency on the one DP rank), its context (input + output / 2: 1,024 + 128 or
+# + 1,024) and its width (one token a sequence, or k + 1 = 3 with MTP's 2 drafts at a mean
+# acceptance length of 1.8) each change it
+DECODE_LOADS = [ServingLoad(input_len=1024, output_len=output, concurrency=conc,
+                            spec_acceptance_length=tau)
+                for conc in (1, 4, 32) for output in (256, 2048) for tau in (None, 1.8)]
+
+
+def _decode_answers(spec, loads):
+    """(TPOT, decode step ms) of Qwen3-Next-80B-A3B at TP 4 on H100 with 2 MTP drafts under
+    vLLM 0.34.0, at each load."""
+    settings = EngineSettings(vllm_version="0.34.0", num_speculative_tokens=2)
+    cluster, layout = preset_cluster("h100-sxm", 4), ParallelLayout(tp=4)
+    figures = PlanFigures.of(summary_figures(spec, cluster, layout, settings))
+    request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
+                                          engine=settings)
+    out = []
+    for load in loads:
+        speed = speed_figures(request, load, plan_result=figures)
+        out.append((speed.tpot_ms, speed.decode_step_ms))
+    return out
+
+
+def test_decode_steps_do_not_depend_on_the_order_asked() -> None:
+    forward = _decode_answers(NEXT.model_copy(), DECODE_LOADS)
+    backward = _decode_answers(NEXT.model_copy(), DECODE_LOADS[::-1])[::-1]
+    assert forward == backward
+    # every load's decode step differs from every other's (a cache keyed without the batch,
+    # the context or the width would hand one the step of another)
+    assert len({step for _, step in forward}) == len(DECODE_LOADS)
