@@ -31,6 +31,7 @@ from planner.report import (
     text_columns,
     tpot_cell,
     tpot_text,
+    usd_per_million_cell,
     warm_restart_text,
 )
 from planner.serving.launch import other_nodes_note, spans_nodes
@@ -265,7 +266,7 @@ def recommend_text(result: RecommendResult, way_out: str = "") -> str:
              "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)", "run"]]
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),
               r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
-              speed_cell(r.usd_per_million_output_tokens, 2), speed_cell(r.ttft_ms, 0),
+              usd_per_million_cell(r.usd_per_million_output_tokens), speed_cell(r.ttft_ms, 0),
               tpot_cell(r.tpot_ms, r.output_tokens_per_s), speed_cell(r.output_tokens_per_s),
               speed_cell(r.speed_concurrency, 0),
               f"{r.max_context_tokens:,}", sweep_concurrency(r),

@@ -9,6 +9,8 @@ the inputs carry none, so the outputs cannot.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -1424,6 +1426,25 @@ def speed_cell(value: float | None, digits: int = 1) -> str:
     """A speed figure (or the concurrency it is for) with thousands separators, '—' where
     there is none."""
     return "—" if value is None else f"{value:,.{digits}f}"
+
+
+USD_EXPONENT_FROM = 1e6
+"""The $ per million output tokens (a dollar a token) from which a table writes it in
+scientific notation (usd_per_million_cell): recommend --requests-per-s 1e-300 priced a
+token at a 301-digit figure with thousands separators, a column 400 characters wide."""
+
+
+def usd_per_million_cell(value: float | None) -> str:
+    """$ per million output tokens for a table: '—' where there is none (no speed figure),
+    two decimals with thousands separators under USD_EXPONENT_FROM, three significant digits
+    and an exponent from it ('1.08e+300'), and '> 1.8e+308' where the figure overflows a float
+    (inf: --requests-per-s 5e-324 serves so few tokens an hour that dividing by them is past
+    the largest double; the JSON writes it null)."""
+    if value is None:
+        return "—"
+    if math.isinf(value):
+        return f"> {sys.float_info.max:.2g}"
+    return f"{value:,.2f}" if value < USD_EXPONENT_FROM else f"{value:.3g}"
 
 
 TPOT_NA = "n/a (one output token)"

@@ -632,3 +632,19 @@ def test_a_blank_model_typed_into_models_is_said_as_blank_not_a_local_path() -> 
     assert [e.value for e in at.error] == [
         "Cannot search: Models: an entry is blank: a model is a Hugging Face repo id such as "
         "Qwen/Qwen3-8B, not blank."]
+
+
+def test_a_dollar_a_token_and_more_reads_with_an_exponent() -> None:
+    # 1x h100-sxm at its $3.99/h serving 0.001 requests/s of 1 output token: 0.001 x 3,600 =
+    # 3.6 tokens an hour, 3.99 / 3.6 x 10^6 = $1,108,333.33 per million, past USD_EXPONENT_FROM
+    # ($1e6, a dollar a token): "$1.11e+06", as the CLI's table writes it ("1.11e+06"), where
+    # the CLI wrote 1e300 in 301 digits
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
+    at.number_input(key="recommend.output_len").set_value(1).run()
+    at.radio(key="recommend.mode").set_value("a request rate").run()
+    at.number_input(key="recommend.rate").set_value(0.001).run()
+    _run(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Cheapest"], metrics["$/hour"]) == ("1x h100-sxm", "$3.99")
+    assert metrics["$ per M output tokens"] == "$1.11e+06"

@@ -96,6 +96,35 @@ def test_a_tiny_rate_reads_as_typed(capsys) -> None:
     assert out.startswith("Cheapest configurations for 5e-324 requests/s at "), out
 
 
+def _usd_per_million_cell(out: str) -> str:
+    """The first row's "$/M out tok" cell of recommend's table (its columns start under
+    their headers)."""
+    lines = out.splitlines()
+    head = next(line for line in lines if line.startswith("#  model"))
+    at = head.index("$/M out tok")
+    row = lines[lines.index(head) + 1]
+    return row[at:].split("  ")[0]
+
+
+@pytest.mark.parametrize(("rate", "cell"), [
+    # 1x h100-sxm at $3.99/h; 1e-300 requests/s x 1,024 output tokens = 1.024e-297 tok/s:
+    # 3.99 / (1.024e-297 x 3,600) x 10^6 = 3.99e6 / 3.6864e-294 = 1.0824e300 (it printed
+    # 1,082,356,770,833,333,449,... in 301 digits)
+    ("1e-300", "1.08e+300"),
+    # 5e-324 x 1,024 x 3,600 = 1.89e-317 tok/h: 3.99e6 / 1.89e-317 = 2.1e323, past the
+    # largest double (1.8e308): inf, printed "inf" (the JSON's null)
+    ("5e-324", "> 1.8e+308"),
+    # 1e-3 x 1,024 x 3,600 = 3,686.4 tok/h: 3.99e6 / 3,686.4 = 1,082.36 (under $1e6: cents)
+    ("0.001", "1,082.36"),
+])
+def test_a_tiny_rate_prices_a_token_in_a_readable_cell(capsys, rate: str, cell: str) -> None:
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "h100-sxm", "--gpus-max", "1", "--requests-per-s", rate)
+    assert code == 0, err
+    assert "1x h100-sxm" in out and "  3.99  " in out, out
+    assert _usd_per_million_cell(out) == cell, out
+
+
 @pytest.mark.parametrize(("block", "words"), [
     # get_rope reads rope_parameters["low_freq_factor"] / ["high_freq_factor"] for llama3 and
     # ["short_factor"] / ["long_factor"] for longrope (rotary_embedding/__init__.py, 0.34.0

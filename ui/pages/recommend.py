@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import catalog_entries
+from planner.report import usd_per_million_cell
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
 from planner.serving.launch import other_nodes_note
@@ -201,7 +202,6 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
                          None, [result.why_none(), way]))))
         return
     best = result.rows[0]
-    usd_per_m = best.usd_per_million_output_tokens
     # the GPUs by preset, as the grid's rows name them, in the widest column: room for a long
     # preset's name ("8x rtx-pro-6000-maxq")
     box = slot.container(border=True)  # apart from the page's caption under it
@@ -210,7 +210,9 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
                 f"{best.gpus}x {best.gpu_key}", help=f"{best.gpus}x {best.gpu_name}")
     per_hour.metric("$/hour", f"${best.usd_per_hour:,.2f}", help=md_escape(
         best.price_source + (" (an estimate)" if best.price_estimate else "")))
-    per_m.metric("$ per M output tokens", "—" if usd_per_m is None else f"${usd_per_m:,.2f}")
+    # the CLI table's cell, "$" before a figure: not 301 digits at --requests-per-s 1e-300
+    cell = usd_per_million_cell(best.usd_per_million_output_tokens)
+    per_m.metric("$ per M output tokens", cell if cell[0] in "—>" else f"${cell}")
     # a longer request's max_model_len is this page's Context field (the Plan page's, in
     # app_words, moved none of these rows)
     verdict = best.verdict.replace(LARGER_LEN_STEP, RECOMMEND_LARGER_LEN_STEP)
