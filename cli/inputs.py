@@ -47,7 +47,7 @@ from planner.serving.hardware import (
     mig_parent,
     near_gpu_hint,
     no_bf16_assumed_notes,
-    other_presets_named,
+    preset_choice_note,
     preset_cluster,
     preset_named,
     size_without_preset,
@@ -390,12 +390,9 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
     preset),
     saying how to plan the other."""
     for name in names:
-        others = other_presets_named(name)
-        if others:
-            gpu = gpu_preset(name)
-            add_notes(args, (
-                f"{flag} {name!r} is the {gpu.key} preset ({gpu.name}); for the other "
-                f"{name.strip()} presets give {' or '.join(other.format(k) for k in others)}"))
+        choice = preset_choice_note(name, f"{flag} {name!r}", other)
+        if choice:
+            add_notes(args, choice)
         other_gb = size_without_preset(name)
         if other_gb is not None:
             gpu = gpu_preset(name)

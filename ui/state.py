@@ -38,6 +38,7 @@ from planner.serving.hardware import (
     memory_total_of_gib,
     parse_network,
     pcie_slot_problem,
+    preset_choice_note,
 )
 from planner.serving.lora.settings import (
     DEFAULT_MAX_LORA_RANK,
@@ -851,6 +852,10 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
             messages.append(f"Link parameter {key}={shown!r} ignored: {why}"
                             + ("" if why.endswith("?") else "."))
             continue
+        if aliases[key] == "gpu":  # "h100": h100-sxm, said as the CLI's --gpu note says it
+            choice = preset_choice_note(raw, f"Link parameter {key}={raw!r}", f"{key}={{}}")
+            if choice:
+                messages.append(f"{choice} in the link, or pick one on the Hardware page.")
     if state.tp is None:  # the Plan page pins tp, pp and dp together; pp or dp alone was
         # silently dropped for the hardware's layout while the link kept showing it
         for field in ("pp", "dp"):

@@ -369,3 +369,24 @@ def test_a_links_lora_dtype_with_a_newline_or_escape_is_echoed_quoted_in_one_lin
         assert message.startswith(f"Link parameter loradtype={shown} ignored: {shown} is no "
                                   "LoRA dtype choice; the choices are auto, float16, bfloat16")
         assert "\n" not in message and "\x1b" not in message
+
+
+def test_a_short_gpu_name_in_a_link_says_which_preset_it_picked() -> None:
+    # ?gpu=h100 planned the h100-sxm without a word where `--gpu h100` notes the choice: the
+    # H100 is sold as SXM (h100-sxm, NVML "NVIDIA H100 80GB HBM3"), PCIe and NVL presets
+    # (planner/serving/hardware presets); the same words, the link's terms for the others
+    state, messages = decode({"gpu": "h100"}, AppState())
+    assert state.gpu == "h100-sxm"
+    assert messages == ["Link parameter gpu='h100' is the h100-sxm preset (NVIDIA H100 80GB "
+                        "HBM3); for the other h100 presets give gpu=h100-pcie or gpu=h100-nvl "
+                        "in the link, or pick one on the Hardware page."]
+    # a preset's key picks only itself: nothing to say
+    assert decode({"gpu": "h100-pcie"}, AppState())[1] == []
+
+
+def test_a_short_gpu_name_link_shows_the_choice_in_the_sidebar() -> None:
+    at = open_link("hardware", gpu="h100")
+    assert not at.exception
+    (warning,) = [w.value for w in at.sidebar.warning]
+    assert warning.startswith("Link parameter gpu='h100' is the h100-sxm preset"), warning
+    assert "gpu=h100-pcie or gpu=h100-nvl in the link" in warning, warning

@@ -91,6 +91,7 @@ from planner.serving.hardware.names import (
     near_gpu_hint,
     near_gpu_keys,
     other_presets_named,
+    preset_choice_note,
     preset_named,
     resolve_gpu_key,
     size_without_preset,
@@ -139,8 +140,8 @@ __all__ = [
     "CAPABILITY_WITHOUT_PRESET", "SIZES_WITHOUT_PRESET", "AmbiguousGpuError", "MigInstanceError",
     "NoGpuPresetError", "OtherMemorySizeError", "capability_from_name", "did_you_mean",
     "gpu_preset", "mig_instance", "mig_parent", "near_gpu_hint", "near_gpu_keys",
-    "other_presets_named", "preset_named", "resolve_gpu_key", "size_without_preset", "stated_gb",
-    "states_other_memory", "suggested_gpu_keys",
+    "other_presets_named", "preset_choice_note", "preset_named", "resolve_gpu_key",
+    "size_without_preset", "stated_gb", "states_other_memory", "suggested_gpu_keys",
     # memory_total
     "WSL2_REASON", "NoWsl2TotalError", "memory_total_note", "memory_total_of_gib",
     "with_memory_total", "with_wsl2",

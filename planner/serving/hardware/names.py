@@ -425,6 +425,20 @@ def other_presets_named(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in others if k != chosen))
 
 
+def preset_choice_note(name: str, named: str, other: str) -> str | None:
+    """What a short GPU name chose where it may mean several presets (other_presets_named),
+    None where it means one: `named` ("--gpu 'H100'", the CLI's; "Link parameter gpu='h100'",
+    the app's) "is the h100-sxm preset (NVIDIA H100 80GB HBM3); for the other H100 presets
+    give" each other's `other` ("--gpu {}") or'd. One text, so the CLI's note and the app's
+    link message say the same."""
+    others = other_presets_named(name)
+    if not others:
+        return None
+    gpu = gpu_preset(name)
+    return (f"{named} is the {gpu.key} preset ({gpu.name}); for the other {name.strip()} "
+            f"presets give {' or '.join(other.format(k) for k in others)}")
+
+
 def _other_form_factors(name: str, chosen: str) -> tuple[str, ...]:
     """The presets of `chosen`'s GPU in another form factor, their keys but for a form word
     (a100-80gb-pcie for a100-80gb, v100-pcie-16gb for v100-16gb), where `name` spells the
