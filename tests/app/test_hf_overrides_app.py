@@ -66,3 +66,15 @@ def test_compare_plans_each_row_as_report_compare(capsys) -> None:
     for row in report["comparison"]:
         assert rows[row["model_name"]]["concurrency at 131,072"] == round(
             row["max_concurrency"], 2)
+
+
+def test_a_yarn_beta_vllm_cannot_use_is_refused_in_the_clis_words() -> None:
+    # vLLM's YaRN computes log(32,768 / (beta_fast x 2 x pi)): a string is a TypeError as it
+    # builds the rotary embedding (tests/cli/test_bad_input_sweep.py)
+    at = app.open_page(None, **PLAN)
+    bad = json.loads(LONG)
+    bad["rope_scaling"]["beta_fast"] = "fast"
+    at.text_input(key="plan.hf_overrides").set_value(json.dumps(bad)).run()
+    assert not at.exception
+    assert "rope_scaling.beta_fast is a string, not a number" in app.texts(at)
+    assert not at.metric  # no plan: vLLM would not start

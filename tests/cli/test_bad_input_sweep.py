@@ -43,6 +43,66 @@ def test_a_rope_factor_under_one_token_is_refused(capsys, block, version, words)
     assert_one_line(code, out, err, words, "not a usable rope scaling")
 
 
+def _yarn(**keys: object) -> str:
+    """--hf-overrides JSON of Qwen3-8B's YaRN block (4 x 32,768, Qwen's own long-context
+    setting) with `keys` added."""
+    return json.dumps({"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
+                                        "original_max_position_embeddings": 32768, **keys}})
+
+
+@pytest.mark.parametrize(("keys", "words"), [
+    # vLLM's yarn_find_correction_dim computes beta x 2 x pi: "fast" x 2 = "fastfast", then
+    # x pi is a TypeError (0.9.2, 0.29.0, 0.34.0 wheels); null is passed as given (TypeError)
+    ({"beta_fast": "fast"}, 'rope_scaling.beta_fast is a string, not a number'),
+    ({"beta_slow": None}, "rope_scaling.beta_slow is null, not a number"),
+    ({"beta_fast": [32]}, "rope_scaling.beta_fast is an array, not a number"),
+    # false is Python's 0: 32,768 / (0 x 2 x pi), a ZeroDivisionError
+    ({"beta_slow": False}, "rope_scaling.beta_slow = false divides by zero in vLLM's YaRN "
+                           "log(32,768 / (beta_slow x 2 x pi))"),
+    ({"beta_fast": 0}, "rope_scaling.beta_fast = 0 divides by zero"),
+    # 1e400 reads as inf: 32,768 / inf = 0, log(0) is a math domain error
+    ({"beta_fast": 1e400}, "rope_scaling.beta_fast = Infinity leaves no finite log in vLLM's "
+                           "YaRN log(32,768 / (beta_fast x 2 x pi)): 32,768 / (Infinity x 2 x "
+                           "pi) = 0"),
+    # -1: 32,768 / (-2 pi) = -5,215.19, the log of a negative number (math domain error)
+    ({"beta_slow": -1}, "32,768 / (-1 x 2 x pi) = -5215.19"),
+    # 5e-324 x 2 x pi = 3e-323; 32,768 / 3e-323 overflows to inf, and floor(log(inf)) is an
+    # OverflowError (yarn_find_correction_range)
+    ({"beta_slow": 5e-324}, "32,768 / (5e-324 x 2 x pi) = inf"),
+])
+def test_a_yarn_beta_vllm_cannot_use_is_refused(capsys, keys, words) -> None:
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--hf-overrides", _yarn(**keys))
+    assert_one_line(code, out, err, words, "an error as vLLM builds the rotary embedding")
+
+
+@pytest.mark.parametrize("keys", [
+    {"beta_fast": 32, "beta_slow": 1},  # DeepSeek-V3's (shared/model-configs)
+    {"beta_fast": 32.0, "beta_slow": 1.0},
+    # true is Python's 1 (32,768 / 2 pi = 5,215.19, log 8.56): vLLM builds it
+    {"beta_fast": True},
+    # the keys read with .get whose bad values vLLM does not fail on alike in every release
+    # (docs/known-limits.md): planned as before
+    {"mscale": "x"},
+])
+def test_a_usable_yarn_beta_still_plans(capsys, keys) -> None:
+    code, _, err = run_main(capsys, "plan", *QWEN3_8B, "--hf-overrides", _yarn(**keys),
+                            "--json")
+    assert code == 0, err
+
+
+def test_a_deepseek_yarn_beta_is_checked_on_its_original_length(capsys) -> None:
+    # DeepSeek-V2-Lite-Chat's config.json rope block (shared/model-configs; vLLM builds it as
+    # deepseek_yarn): original_max_position_embeddings 4,096, so the log is of 4,096 / (beta
+    # x 2 x pi): -1 gives 4,096 / -6.2832 = -651.899
+    block = {"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 0.707,
+             "mscale_all_dim": 0.707, "original_max_position_embeddings": 4096, "type": "yarn"}
+    code, out, err = run_main(capsys, "plan", "--model", "deepseek-ai/DeepSeek-V2-Lite-Chat",
+                              "--gpu", "h100-sxm", "--hf-overrides",
+                              json.dumps({"rope_scaling": {**block, "beta_slow": -1}}))
+    assert_one_line(code, out, err, "beta_slow = -1 leaves no finite log",
+                    "4,096 / (-1 x 2 x pi) = -651.899")
+
+
 def test_a_rope_factor_of_a_few_tokens_still_plans(capsys) -> None:
     # 1e-4 x 32,768 = 3.2768: vLLM derives int() = 3 tokens on 0.29.0, a context it serves
     code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--vllm-version", "0.29.0",

@@ -48,6 +48,41 @@ def _check_theta(theta: object, where: str) -> None:
                           "the RoPE base, a number such as 10000")
 
 
+YARN_BETA_ROPE_TYPES = frozenset(("yarn", "deepseek_yarn", "deepseek_llama_scaling"))
+"""The rope types whose rotary embedding takes beta_fast / beta_slow (yarn_beta_problem)."""
+
+
+def yarn_beta_problem(key: str, beta: object, original: int) -> str | None:
+    """Why a YaRN block's `key` (beta_fast or beta_slow) = `beta` makes vLLM fail as it builds
+    the rotary embedding, or None: it computes log(`original` / (beta x 2 x pi)) and floors it,
+    so beta must be a number (a bool is Python's 0 or 1) with that log finite: a string, null,
+    array or object is a TypeError, 0 a ZeroDivisionError, a negative or infinite beta the log
+    of a number at or under zero (ValueError: math domain error), a beta so small the ratio
+    overflows the floor of inf (OverflowError).
+
+    NOTE: yarn_find_correction_dim(num_rotations, dim, base, max_position_embeddings) =
+    dim x log(max_position_embeddings / (num_rotations x 2 x pi)) / (2 log base), floored and
+    ceiled by yarn_find_correction_range (model_executor/layers/rotary_embedding.py in the
+    0.9.2 wheel, rotary_embedding/common.py in 0.29.0 and 0.34.0, floored unless truncate is
+    false, 0.29.0 on), called from YaRNScalingRotaryEmbedding._compute_inv_freq (yarn, and
+    MRotaryEmbedding's YaRN from 0.29.0) and DeepseekScalingRotaryEmbedding (deepseek_yarn,
+    deepseek_llama_scaling from 0.29.0) with max_position_embeddings = the block's
+    original_max_position_embeddings; get_rope passes the key as given (its extra_kwargs:
+    null too). transformers 5.25.0's _validate_yarn_rope_parameters only warns of a
+    non-number, then compares `(beta_fast or 32) < (beta_slow or 1)`: a string is a TypeError
+    at load."""
+    if beta is None or not isinstance(beta, int | float):
+        return f"is {json_kind(beta)}, not a number: vLLM's YaRN multiplies it by 2 x pi"
+    shown = json.dumps(beta)
+    if beta == 0:
+        return f"= {shown} divides by zero in vLLM's YaRN log({original:,} / ({key} x 2 x pi))"
+    ratio = original / (beta * 2 * math.pi)
+    if not 0 < ratio < math.inf:  # nan fails both
+        return (f"= {shown} leaves no finite log in vLLM's YaRN log({original:,} / ({key} x 2 "
+                f"x pi)): {original:,} / ({shown} x 2 x pi) = {ratio:g}")
+    return None
+
+
 def scaled_context_problem(factor: float, base: int) -> str | None:
     """Why a rope factor applied to a `base` length gives no usable context, or None: past
     MAX_CONTEXT, or under one token (factor 1e-300: vLLM's derived max_model_len int(1e-300 x
@@ -122,6 +157,14 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
         if problem := scaled_context_problem(factor, base):
             raise ConfigError(f"{reader.where(k)}.factor = {factor:g} {problem}: not a usable "
                               "rope scaling")
+        if rtype in YARN_BETA_ROPE_TYPES:
+            for key in ("beta_fast", "beta_slow"):
+                if key in block and (problem := yarn_beta_problem(
+                        key, block[key], out.get("original", max_pos))):
+                    raise ConfigError(
+                        f"{reader.where(k)}.{key} {problem}, an error as vLLM builds the "
+                        "rotary embedding; give a positive number of rotations (DeepSeek-V3: "
+                        "beta_fast 32, beta_slow 1) or leave the key out")
         if rtype == "yarn" and "original" in out:
             # NOTE: YaRN stretches the trained context by `factor`: DeepSeek-V3 40 x 4096 =
             # 163,840 tokens; gpt-oss 32 x 4096 = 131,072 (rope_scaling block of config.json).
