@@ -108,7 +108,9 @@ def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeyp
     """README's plan line offered [--dp 2] beside --tp 8: TP=8 x DP=2 on 8 GPUs exits 2.
     Every variant of every command's synopsis parses and runs offline (the catalog's models;
     recommend's --prices prices.json a file of one price) with exit 0, --json and --csv
-    output that parses, except where the README says otherwise: --revision sends the repo id
+    output that parses (report's --format json / csv too; report had no synopsis in the block
+    until 2026-12-07, its --sweep, --compare, --date in docs/reports.md alone), except where the
+    README says otherwise: --revision sends the repo id
     to the hub with the local cache as its only fallback ("With `--revision`, every repo id
     goes to the hub, and a failure falls back to the cache only"), so offline, with nothing
     cached, it exits 2 in one line. About 10 s."""
@@ -123,7 +125,8 @@ def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeyp
     (tmp_path / "prices.json").write_text('{"rtx-3090": 0.22}')
     assert "a failure falls back to the cache only" in " ".join(HUB.split())
     synopses = _command_line_synopses()
-    assert {s.split()[3] for s in synopses} == {"plan", "sweep", "recommend", "inspect"}
+    assert {s.split()[3] for s in synopses} == {"plan", "sweep", "recommend", "report",
+                                                "inspect"}
     for synopsis in synopses:
         for argv in _variants(synopsis):
             build_parser().parse_args(argv)  # SystemExit(2) on a flag or value it refuses
@@ -135,9 +138,10 @@ def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeyp
                 continue
             assert main(argv) == 0, (argv, capsys.readouterr().err)
             out = capsys.readouterr().out
-            if "--json" in argv:
+            form = argv[argv.index("--format") + 1] if "--format" in argv else None
+            if "--json" in argv or form == "json":
                 json.loads(out)
-            elif "--csv" in argv:
+            elif "--csv" in argv or form == "csv":
                 assert len(next(csv.reader(io.StringIO(out)))) > 10
 
 
@@ -451,6 +455,11 @@ def test_command_line_defaults_are_the_parsers() -> None:
     assert re.search(r"--num-speculative-tokens N: .*?; default (\d+), off\.", text)[1] == str(
         default("plan", "num_speculative_tokens"))
     assert default("plan", "moe_backend") is None and "(unset: not passed, vLLM picks)" in text
+    assert re.search(r"--mm-encoder-tp-mode weights\|data \(default (\w+);", text)[1] == default(
+        "plan", "mm_encoder_tp_mode")
+    mamba = re.search(r"--mamba-cache-dtype / --mamba-ssm-cache-dtype [\w|]+ \(default (\w+),",
+                      text)[1]
+    assert mamba == default("plan", "mamba_cache_dtype") == default("plan", "mamba_ssm_cache_dtype")
     gpus_max, top = re.search(r"--gpus-max N \(default (\d+), one node\) bounds the GPU counts "
                               r"searched, --top K \(default (\d+)\)", text).groups()
     assert (default("recommend", "gpus_max"), default("recommend", "top")) == (int(gpus_max),
