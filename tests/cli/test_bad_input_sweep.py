@@ -210,3 +210,27 @@ def test_llama_31s_own_block_still_plans(capsys) -> None:
                               json.dumps({"rope_scaling": block}), "--json")
     assert code == 0, err
     assert json.loads(out)["fits"]
+
+
+@pytest.mark.parametrize(("block", "version"), [
+    # vLLM applies no llama3 / longrope / su factor to the derived length
+    # (_get_and_verify_max_len: `if rope_type not in ("su", "longrope", "llama3")`, config.py
+    # 0.9.2, config/model.py 0.14.0 / 0.29.0 / 0.34.0 wheels), and their rotary caches are built
+    # over max_position_embeddings rows, not x factor (Llama3RotaryEmbedding: RotaryEmbedding's
+    # torch.arange(max_position_embeddings); Phi3LongRoPEScaledRotaryEmbedding reads no factor):
+    # 1e-5 x 40,960 = 0.4096 "tokens" and 1e5 x 40,960 = 4,096,000,000 > 2^30 shrink or stretch
+    # nothing: vLLM derives Qwen3-8B's own 40,960 and starts there (a longrope model starts at
+    # the config's top-level original_max_position_embeddings from 0.11.1, which Qwen3-8B has
+    # not: vllm_versions.LONGROPE_WINDOW_FROM)
+    ({"rope_type": "llama3", "factor": 1e-5, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+      "original_max_position_embeddings": 8192}, "0.29.0"),
+    ({"rope_type": "llama3", "factor": 1e5, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+      "original_max_position_embeddings": 8192}, "0.9.2"),
+    ({"rope_type": "longrope", "factor": 1e-5, "short_factor": [1.0] * 64,
+      "long_factor": [1.0] * 64, "original_max_position_embeddings": 8192}, "0.34.0")])
+def test_a_factor_vllm_leaves_off_the_context_plans_at_the_models_length(
+        capsys, block, version) -> None:
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--vllm-version", version,
+                              "--hf-overrides", json.dumps({"rope_scaling": block}), "--json")
+    assert code == 0, err
+    assert json.loads(out)["max_model_len"] == 40_960

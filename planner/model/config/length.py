@@ -83,10 +83,25 @@ def yarn_beta_problem(key: str, beta: object, original: int) -> str | None:
     return None
 
 
-def scaled_context_problem(factor: float, base: int) -> str | None:
-    """Why a rope factor applied to a `base` length gives no usable context, or None: past
-    MAX_CONTEXT, or under one token (factor 1e-300: vLLM's derived max_model_len int(1e-300 x
-    32,768) = 0, which Headroom's plan divided by, a ZeroDivisionError traceback).
+UNSCALED_ROPE_TYPES = ("su", "longrope", "llama3")
+"""The rope types whose factor vLLM applies neither to the derived max_model_len nor to a
+cos/sin cache's rows, so no factor of theirs shrinks or stretches the context
+(scaled_context_problem).
+
+NOTE: _get_and_verify_max_len skips them, `if rope_type not in ("su", "longrope", "llama3"):`
+(config.py 0.9.2, config/model.py 0.14.0, 0.29.0 and 0.34.0 wheels; planner.serving.engine.
+window reads the same); get_rope builds Llama3RotaryEmbedding over max_position_embeddings
+rows (RotaryEmbedding's torch.arange(max_position_embeddings)) and
+Phi3LongRoPEScaledRotaryEmbedding from short_factor / long_factor, never reading "factor"
+(rotary_embedding.py 0.9.2, rotary_embedding/ 0.29.0 and 0.34.0); vLLM's config patch renames
+"su" to "longrope". A tuple: a rope_type that is no string (["llama3"]) is refused elsewhere."""
+
+
+def scaled_context_problem(rope_type: object, factor: float, base: int) -> str | None:
+    """Why a `rope_type` factor applied to a `base` length gives no usable context, or None:
+    past MAX_CONTEXT, or under one token (factor 1e-300: vLLM's derived max_model_len int(1e-300
+    x 32,768) = 0, which Headroom's plan divided by, a ZeroDivisionError traceback); never for
+    UNSCALED_ROPE_TYPES, whose factor sizes neither.
 
     NOTE: vLLM multiplies the derived length by the factor and takes int() of it
     (config/model.py _get_and_verify_max_len, 0.29.0 wheel: `derived_max_model_len *=
@@ -95,15 +110,17 @@ def scaled_context_problem(factor: float, base: int) -> str | None:
     scaling build a cos/sin cache of max_position_embeddings x factor rows (rotary_embedding/
     linear_scaling_rope.py `max_len = self.max_position_embeddings * scaling_factor`,
     yarn_scaling_rope.py `torch.arange(self.max_position_embeddings * self.scaling_factor)`,
-    0.29.0 wheel): under one row, no position past the first."""
+    0.29.0 wheel): under one, torch.arange of it is the one row of position 0."""
+    if rope_type in UNSCALED_ROPE_TYPES:
+        return None
     tokens = factor * base
     if tokens > MAX_CONTEXT:
         return (f"stretches the context to {tokens:,.0f} tokens ({factor:g} x {base:,}), over "
                 f"the {MAX_CONTEXT:,}-token limit of any real model")
     if tokens < 1:
         return (f"shrinks the context to {tokens:.3g} tokens ({factor:g} x {base:,}), under "
-                "one: vLLM's rotary cos/sin cache of that many rows holds no position, and a "
-                "max_model_len it derives from it is 0")
+                "one: vLLM's rotary cos/sin cache of that many rows holds position 0 alone, and "
+                "a max_model_len it derives from it is 0")
     return None
 
 
@@ -154,7 +171,7 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
             out["original"] = as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
                                      1, MAX_CONTEXT)  # fmt: skip
         base = out.get("original", max_pos) if rtype == "yarn" else max_pos
-        if problem := scaled_context_problem(factor, base):
+        if problem := scaled_context_problem(rtype, factor, base):
             raise ConfigError(f"{reader.where(k)}.factor = {factor:g} {problem}: not a usable "
                               "rope scaling")
         if rtype in YARN_BETA_ROPE_TYPES:
@@ -305,7 +322,8 @@ def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> Wind
     for rope in ropes:
         base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
             else least
-        if rope.factor and (problem := scaled_context_problem(rope.factor, base)):
+        if rope.factor and (problem := scaled_context_problem(rope.rope_type, rope.factor,
+                                                              base)):
             raise ConfigError(f"config.json: a {rope.rope_type} rope factor of {rope.factor:g} "
                               f"{problem}: not a usable rope scaling")
     return WindowInputs(
