@@ -194,7 +194,13 @@ def test_a_tiny_rate_prices_a_token_in_a_readable_cell(capsys, rate: str, cell: 
     ({"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0},
      "rope_scaling has rope_type 'llama3' but no high_freq_factor"),
     ({"rope_type": "longrope", "factor": 4.0},
-     "rope_scaling has rope_type 'longrope' but no short_factor or long_factor")])
+     "rope_scaling has rope_type 'longrope' but no short_factor or long_factor"),
+    # su is longrope's legacy name, renamed before get_rope reads the block
+    # (patch_rope_scaling_dict, 0.9.2 wheel; patch_legacy_rope_type, 0.29.0 / 0.34.0 wheels)
+    ({"type": "su", "factor": 4.0},
+     "rope_scaling has rope_type 'su' but no short_factor or long_factor"),
+    ({"rope_type": "su", "short_factor": [1.0] * 64},
+     "rope_scaling has rope_type 'su' but no long_factor")])
 def test_a_rope_block_without_the_keys_get_rope_reads_is_refused(capsys, block, words) -> None:
     code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--hf-overrides",
                               json.dumps({"rope_scaling": block}))

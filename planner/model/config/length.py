@@ -21,9 +21,13 @@ KeyError "Missing required keys in `rope_parameters` for 'rope_type'='linear': {
 "dynamic" is left out: vLLM takes an "alpha" there instead."""
 
 ROPE_TYPE_KEYS = {"llama3": ("low_freq_factor", "high_freq_factor"),
-                  "longrope": ("short_factor", "long_factor")}
+                  "longrope": ("short_factor", "long_factor"),
+                  "su": ("short_factor", "long_factor")}
 """The keys beside the factor that vLLM's get_rope reads with rope_parameters[key] for a rope
-type (a missing one is a KeyError): llama3 and longrope blocks without them planned as fitting.
+type (a missing one is a KeyError): llama3, longrope and su blocks without them planned as
+fitting. su is longrope's legacy name: vLLM renames it before get_rope reads the block
+(transformers_utils/config.py patch_rope_scaling_dict, 0.9.2 wheel; patch_legacy_rope_type,
+0.29.0 and 0.34.0 wheels: `if rope_parameters["rope_type"] == "su": ... = "longrope"`).
 
 NOTE: model_executor/layers/rotary_embedding.py get_rope (0.9.2 wheel: rope_scaling[
 "low_freq_factor"], ["high_freq_factor"], ["short_factor"], ["long_factor"]) and
