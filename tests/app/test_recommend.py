@@ -248,7 +248,20 @@ def _results(at) -> list:
     return [d.value for d in at.dataframe if "$/hour" in d.value.columns]
 
 
-def test_the_hardware_pages_network_plans_counts_above_one_node() -> None:
+# plan of the 8x3200 answer's row (16 H100s over two nodes, TP=1 x PP=2 x DP=8, FP8, fp8 KV)
+ROW_PLAN = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100-sxm", "--gpus", "16",
+            "--nodes", "2", "--network", "8x3200", "--tp", "1", "--pp", "2", "--dp", "8",
+            "--quantization", "fp8", "--kv-cache-dtype", "fp8", "--max-model-len", "2048",
+            "--input-len", "1024", "--output-len", "1024", "--json", "--concurrency")
+
+
+def _row_speed(capsys, concurrency: int) -> dict:
+    """The CLI plan's speed figures for the 8x3200 row at `concurrency` requests in flight."""
+    assert main([*ROW_PLAN, str(concurrency)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_hardware_pages_network_plans_counts_above_one_node(capsys) -> None:
     """net=8x3200, as `recommend --network 8x3200` (the scenario of tests/planner/serving/
     test_recommend.py): Qwen3-235B-A22B at 40 requests/s x 1,024 output tokens = 40,960 output
     tokens/s on up to 16 H100s. Over each H100's DGX network (one 400 Gb/s NIC per GPU) no
@@ -281,7 +294,20 @@ def test_the_hardware_pages_network_plans_counts_above_one_node() -> None:
     row = found["8x3200"]
     assert row["GPUs"] == "16x NVIDIA H100 80GB HBM3" and row["KV dtype"] == "fp8"
     assert "FP8" in row["weights"] and row["layout"] == "TP=1 x PP=2 x DP=8"
-    assert row["output tok/s"] == 40969 >= 40 * 1024
+    # the row's 40,969 tok/s by its rule (sweep.row_speed: the fewest requests in flight whose
+    # output tokens/s reach 40 x 1,024 = 40,960; speed.estimate's aggregate = concurrency /
+    # (TPOT + TTFT / output_len)): plan at 2,966 gives TTFT 4,731.55 ms, TPOT 67.775 ms, and
+    # 2,966 x 1,024 / (4,731.55 + 1,024 x 67.775 ms) = 40,969.3 tok/s; at 2,965 the same
+    # TTFT and TPOT give 2,965 x 1,024 / 74,132.6 ms = 40,955.5 < 40,960
+    reach, under = _row_speed(capsys, 2966), _row_speed(capsys, 2965)
+    assert row["at concurrency"] == 2966
+    assert (row["TTFT (ms)"], row["TPOT (ms)"]) == (round(reach["ttft_ms"]),
+                                                    round(reach["tpot_ms"], 1)) == (4732, 67.8)
+    for count, speed in ((2966, reach), (2965, under)):
+        assert speed["output_tokens_per_s"] == pytest.approx(
+            count * 1_024 / (speed["ttft_ms"] + 1_024 * speed["tpot_ms"]) * 1e3)
+    assert under["output_tokens_per_s"] < 40 * 1024 <= reach["output_tokens_per_s"]
+    assert row["output tok/s"] == round(reach["output_tokens_per_s"]) == 40969
     # the Hardware page's network changed (the state is its record): the 8x3200 answer goes
     at.session_state["app_state"].network = "1x10"
     at.run()
