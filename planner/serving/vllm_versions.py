@@ -298,6 +298,18 @@ Glm4MoeLite(Glm4MoE): pass`), and glm4_moe_mtp.py's draft a Glm4MoeDecoderLayer,
 (router_dtype.gate_fp32). Per MoE layer: (hidden x n_routed_experts + n_routed_experts) x (4 - 2)
 B more than in bf16."""
 
+QWEN3_MOE_GATE_QUANTIZED_FROM: Version = (0, 10, 1)
+"""NOTE: qwen3_moe.py Qwen3MoeSparseMoeBlock builds its router `self.gate =
+ReplicatedLinear(hidden_size, num_experts, ..., quant_config=None)` in the 0.9.0-0.10.0 wheels
+and with the model's quant_config from the 0.10.1 wheel (`quant_config=quant_config`; 0.10.2's
+_maybe_ignore_quant_config drops it for GPTQ configs only; `GateLinear(..., quant_config=
+quant_config)` from 0.32.0; read in 0.10.1, 0.10.2, every minor 0.11.0-0.34.0 but 0.21.0). Under
+`--quantization fp8` on a 16-bit checkpoint the gate, a LinearBase with no ignore list naming it,
+is quantized at load like every Linear: Fp8Config.get_quant_method -> Fp8LinearMethod (0.10.1-
+0.33.x), from 0.34.0 the online fp8_per_tensor config (model_loader/weight_utils.py: "--quantization
+fp8 is deprecated for online quantization"; quantization/online/base.py
+OnlineQuantizationConfig.get_quant_method for any LinearBase). router_dtype.gate_quantized."""
+
 CORRECTION_BIAS_FP32_FROM: Version = (0, 10, 2)
 """NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds, where `topk_method == "noaux_tc"`,
 `self.gate.e_score_correction_bias = nn.Parameter(torch.empty(config.n_routed_experts))` in the

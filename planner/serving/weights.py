@@ -127,6 +127,9 @@ class WeightLoadRules(NamedTuple):
     # a MoE router bias that is gate.e_score_correction_bias, held in float32
     # (router_dtype.correction_bias_fp32)
     correction_bias_fp32: bool = False
+    # the MoE router in the scheme's own bits where the scheme keeps it 16-bit: a runtime
+    # quantization that takes it (router_dtype.gate_quantized)
+    router_quantized: bool = False
     # (hidden, per-rank width) multiples the routed experts are padded to (weight_load.
     # expert_padding: MXFP4's kernel's, else 16-bit experts' TRT-LLM width), held and read
     expert_pad: tuple[int, int] = (1, 1)
@@ -1004,14 +1007,20 @@ _LINEAR_COMPONENTS = frozenset({"attention", "dense_mlp", "shared_experts"})
 def _loaded_bits(spec: ModelSpec, scheme: QuantScheme, rules: WeightLoadRules) -> _SchemeBits:
     """The scheme's bits as this release loads them on this layout: less the linear layers'
     zero points it frees (_without_linear_zeros), routed experts in the scheme's own format at
-    MoE WNA16's bits where they fall back there (rules.wna16_expert_bits)."""
+    MoE WNA16's bits where they fall back there (rules.wna16_expert_bits), a 16-bit router in
+    the scheme's bits where the runtime quantization takes it (rules.router_quantized)."""
     bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
-    if not rules.wna16_expert_bits:
+    if not (rules.wna16_expert_bits or rules.router_quantized):
         return bits
     own = scheme.bits_per_weight
+
+    def loaded(component: str, b: float) -> float:
+        if component == "experts" and b == own and rules.wna16_expert_bits:
+            return rules.wna16_expert_bits
+        return own if component == "router" and b == KEPT_BITS and rules.router_quantized else b
+
     return replace(bits, layers=tuple(
-        tuple(rules.wna16_expert_bits if c == "experts" and b == own else b
-              for c, b in zip(_LAYER_COMPONENTS, layer, strict=True))
+        tuple(loaded(c, b) for c, b in zip(_LAYER_COMPONENTS, layer, strict=True))
         for layer in bits.layers))
 
 

@@ -9,9 +9,9 @@ from tests.cli.conftest import run_main
 QWEN3_30B = ["plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--quantization",
              "fp8", "--vllm-version", "0.14.0"]
 # tests/planner/serving/test_fp8_load_peak.py works these figures out: 56.88 GiB of BF16
-# weights + 27.84 GiB of fp8 copies + 0.25 GiB non-torch on the H100's 79.19 GiB
-FIGURES = ("56.88 GiB of BF16 weights per GPU + 27.84 GiB of their fp8 copies + 0.25 GiB "
-           "non-torch = 84.97 GiB exceed the GPU's 79.19 GiB by 5.78 GiB, and it will likely run "
+# weights + 27.86 GiB of fp8 copies (the router's too) + 0.25 GiB non-torch on the H100's 79.19 GiB
+FIGURES = ("56.88 GiB of BF16 weights per GPU + 27.86 GiB of their fp8 copies + 0.25 GiB "
+           "non-torch = 84.99 GiB exceed the GPU's 79.19 GiB by 5.80 GiB, and it will likely run "
            "out of CUDA memory while loading the model")
 
 

@@ -35,7 +35,61 @@ RECOMMEND = ("recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "
 PLAN = ("--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "256", "--nodes", "32",
         "--tp", "1", "--pp", "2", "--dp", "128", "--ep", "--quantization", "fp8",
         "--kv-cache-dtype", "fp8", "--max-model-len", "2048", "--input-len", "1024",
-        "--output-len", "1024", "--concurrency", "40698")
+        "--output-len", "1024", "--concurrency", "40694")
+# The binding GPU's KV pool under vLLM 0.34.0 (the last PP stage, layers 24-47 of 48:
+# get_pp_indices splits 48 / 2), term by term from the catalog config (hidden 2,048, 32 query
+# + 4 KV heads of 128, 128 experts of moe_intermediate_size 768, vocab 151,936, untied,
+# max_position_embeddings 40,960) and vLLM's rules:
+# - budget: v1/worker/utils.py request_memory, math.ceil(total x gpu_memory_utilization),
+#   CacheConfig.DEFAULT_GPU_MEMORY_UTILIZATION 0.92: ceil(85,029,615,043 x 0.92) =
+#   ceil(78,227,245,839.56) = 78,227,245,840 B
+BUDGET = 78_227_245_840
+# - weights, `--quantization fp8` on the BF16 checkpoint (0.34.0: the online fp8_per_tensor
+#   config, one byte a weight of every LinearBase and the routed experts; the per-tensor fp32
+#   scales, a few dozen bytes, left out: the pool's 1,089,268 B over its last whole block
+#   cover them):
+WEIGHT_PARTS = {
+    # qwen3_moe.py Qwen3MoeModel builds embed_tokens on every PP rank, 16-bit
+    "embeddings_bytes": 151_936 * 2_048 * 2,  # 622,329,856
+    # qkv 2,048 x (32 + 4 + 4) x 128 + o 4,096 x 2,048 = 18,874,368 B fp8, + q_norm / k_norm
+    # 2 x 128 x 2 B: 24 x 18,874,880 = 452,997,120
+    "attention_bytes": 24 * (2_048 * 40 * 128 + 4_096 * 2_048 + 2 * 128 * 2),
+    # EP over TP x DP = 128 ranks: 128 / 128 = 1 expert, w13 + w2 = 3 x 2,048 x 768 B fp8
+    "experts_bytes": 24 * 3 * 2_048 * 768,  # 113,246,208
+    # the gate takes the quant config from 0.10.1 (vllm_versions.QWEN3_MOE_GATE_QUANTIZED_FROM):
+    # 24 x 2,048 x 128 x 1 B = 6,291,456 (it was 16-bit here: 12,582,912)
+    "router_bytes": 24 * 2_048 * 128,
+    # input / post-attention RMSNorms + the final norm on the last stage, 16-bit
+    "norms_bytes": 24 * 2 * 2_048 * 2 + 2_048 * 2,  # 200,704
+    "lm_head_bytes": 151_936 * 2_048 * 2,  # ParallelLMHead, not a LinearBase: 16-bit
+    # rotary_embedding/base.py: cos_sin_cache [40,960 positions x 128] in the model dtype,
+    # one buffer shared by the layers (get_rope's cache)
+    "rope_cache_bytes": 40_960 * 128 * 2,  # 10,485,760
+}
+WEIGHTS = sum(WEIGHT_PARTS.values())  # 1,827,880,960
+# - activation: the fitted profile peak (engine/activation.py SAMPLER_COEF; vLLM's
+#   `vllm serve` defaults on an H100, max_num_seqs 1,024 and max_num_batched_tokens 8,192:
+#   engine/arg_utils.py): 3.637 x 1,024 x 151,936 x 4 + 0.308 x 8,192 x (2,048 + 8 x 768 x 2)
+#   x 2 + 2.574 x 8,192 x 8 x 2,048 x 2 = 2,263,413,686.3 + 72,343,355.4 + 690,952,863.7
+ACTIVATION = 3_026_709_905
+# - non-torch: the measured 0.07 GiB CUDA context int(0.07 x 2^30) = 75,161,927 + the DeepEP
+#   buffers 2 x 1,024 MiB + 32 MiB + 160 B = 2,181,038,240 (below) = 2,256,200,167
+NON_TORCH = int(0.07 * 2**30) + 2 * 1_024 * 2**20 + 32 * 2**20 + 160
+# - Model Runner V2's buffers (runner_buffers.py, 0.27.0-0.34.0): PP intermediate tensors
+#   2 x 8,192 x 2,048 x 2 + output_bin_counts 1,024 x 151,936 x 4 + prompt_bin_mask and
+#   grammar_bitmask 2 x 1,024 x cdiv(151,936, 32) x 4 + request tables 1,024 x 17,924
+RUNNER_BUFFERS = 2 * 8_192 * 2_048 * 2 + 1_024 * 151_936 * 4 + 2 * 1_024 * 4_748 * 4 \
+    + 1_024 * 17_924  # 746,688,512
+# - CUDA graphs: 51 capture sizes (1, 2, 4, 8-248 by 8, 256-512 by 16) piecewise + 51 full
+#   (each <= max_num_seqs) x the fitted 8,808,038 B a graph = 898,419,876
+CUDA_GRAPHS = 102 * 8_808_038
+# 78,227,245,840 - 1,827,880,960 - 3,026,709,905 - 2,256,200,167 - 746,688,512 - 898,419,876
+POOL = BUDGET - WEIGHTS - ACTIVATION - NON_TORCH - RUNNER_BUFFERS - CUDA_GRAPHS
+# KV: 24 layers x 4 KV heads x (128 + 128) x 1 B (fp8) = 24,576 B a token; 64-token blocks
+# (CacheConfig.DEFAULT_BLOCK_SIZE, 0.34.0): 1,572,864 B; 69,471,346,420 // 1,572,864 = 44,168
+# blocks (44,169 x = 69,472,919,552 is over) = 2,826,752 tokens, 44,168 / 32 blocks of a
+# 2,048-token request = 1,380.25 requests
+BLOCK_BYTES = 64 * 24 * 4 * 256
 NETWORK_BPS = 400e9 / 8 * 0.80  # B/s a GPU's NIC moves, at the link efficiency
 STEP_S = (6.6 + 2.7) * 1e-6
 TOKEN_BYTES = 2_048 * 2  # one token's hidden state, BF16
@@ -99,11 +153,11 @@ def test_recommend_with_deepep_ht_finds_the_plan_that_plan_gives(capsys) -> None
     for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s"):
         assert row[key] == planned[key], key
     # speed_concurrency is the fewest requests in flight whose output tokens/s reach the rate's
-    # 1,000 requests/s x 1,024 output tokens = 1,024,000 (sweep.row_speed's bisection): 40,698
-    # reach it (1,024,000.7 tokens/s), 40,697 do not (1,023,975.6): the rule, not the count alone
-    assert row["speed_concurrency"] == 40_698
+    # 1,000 requests/s x 1,024 output tokens = 1,024,000 (sweep.row_speed's bisection): 40,694
+    # reach it (1,024,012.1 tokens/s), 40,693 do not (1,023,986.9): the rule, not the count alone
+    assert row["speed_concurrency"] == 40_694
     assert planned["output_tokens_per_s"] >= 1_000 * 1_024
-    code, out, err = run_main(capsys, "plan", *PLAN[:-1], "40697", "--all2all-backend", HT,
+    code, out, err = run_main(capsys, "plan", *PLAN[:-1], "40693", "--all2all-backend", HT,
                               "--json")
     assert code == 0, err
     assert json.loads(out)["output_tokens_per_s"] < 1_000 * 1_024
@@ -111,16 +165,29 @@ def test_recommend_with_deepep_ht_finds_the_plan_that_plan_gives(capsys) -> None
                                                              planned["vllm_command"])
     # the DeepEP buffers off each GPU's KV pool (all2all.py: VLLM_DEEPEP_BUFFER_SIZE_MB 1,024
     # MiB of NVLink buffer + the same of RDMA, the EP group spanning nodes, + DeepEP's 32 MiB
-    # workspace + 160 B of signals and pointers) = 2,181,038,240 B: 2,826,496 KV tokens a
-    # replica, 1,380.12 requests of 2,048 tokens, 128 replicas 176,656
+    # workspace + 160 B of signals and pointers) = 2,181,038,240 B: the pool POOL, worked
+    # out above term by term, 2,826,752 KV tokens a replica, 1,380.25 requests of 2,048
+    # tokens, 128 replicas 176,672
     buffers = 2 * 1_024 * 2**20 + 32 * 2**20 + 160
-    assert {t["key"]: t["value"] for t in planned["terms"]}["all2all_buffers"] == buffers \
-        == 2_181_038_240
+    terms = {t["key"]: t for t in planned["terms"]}
+    assert terms["all2all_buffers"]["value"] == buffers == 2_181_038_240
+    assert {k: int(terms["weights"]["inputs"][k]) for k in WEIGHT_PARTS} == WEIGHT_PARTS
+    assert [terms[k]["value"] for k in ("budget", "weights", "activation", "non_torch",
+                                        "runner_buffers", "cuda_graphs", "kv_cache")] == [
+        BUDGET, WEIGHTS, ACTIVATION, NON_TORCH, RUNNER_BUFFERS, CUDA_GRAPHS, POOL]
+    assert (WEIGHTS, NON_TORCH, RUNNER_BUFFERS, POOL) == (
+        1_827_880_960, 2_256_200_167, 746_688_512, 69_471_346_420)
+    assert planned["kv_cache_bytes_per_gpu"] == POOL
+    assert (planned["kv_bytes_per_token_per_gpu"], terms["bytes_per_block"]["value"]) == (
+        24_576, BLOCK_BYTES)
+    assert (planned["num_gpu_blocks"], planned["kv_cache_tokens"]) == (
+        POOL // BLOCK_BYTES, POOL // BLOCK_BYTES * 64) == (44_168, 2_826_752)
+    assert planned["max_concurrency"] == row["max_concurrency"] == 44_168 / 32 == 1_380.25
     code, out, err = run_main(capsys, "plan", *PLAN, "--json")
     assert code == 0, err
     assert json.loads(out)["kv_cache_bytes_per_gpu"] - planned["kv_cache_bytes_per_gpu"] \
         == buffers
-    assert row["max_concurrency_all_replicas"] == 128 * row["max_concurrency"] == 176_656
+    assert row["max_concurrency_all_replicas"] == 128 * row["max_concurrency"] == 176_672
 
 
 def test_refused_or_ignored_as_plan_does(capsys) -> None:

@@ -1,9 +1,11 @@
 """Which of a MoE router's weights vLLM holds in float32 beyond the model dtype, per release and
 GPU: one rule per model_type that names the vLLM model file building its router
-(ROUTER_DTYPE_RULES), read by weight_load.weight_load_rules for weights.rank_weights."""
+(ROUTER_DTYPE_RULES); and where a runtime quantization takes the router below it
+(gate_quantized). Read by weight_load.weight_load_rules for weights.rank_weights."""
 
 from typing import Literal, NamedTuple
 
+from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.hardware import GpuSpec
 from planner.serving.startup.device import capability
@@ -14,6 +16,7 @@ from planner.serving.vllm_versions import (
     GATE_FP32_OFF_SM90_SM100_FROM,
     GLM4_MOE_GATE_FP32_FROM,
     MIMO_V2_BIAS_OUT_DTYPE_FROM,
+    QWEN3_MOE_GATE_QUANTIZED_FROM,
     Version,
 )
 
@@ -95,3 +98,13 @@ def correction_bias_fp32(spec: ModelSpec, version: Version) -> bool:
     rule = ROUTER_DTYPE_RULES.get(spec.model_type)
     return (spec.is_moe and rule is not None and rule.bias_fp32_from is not None
             and version >= rule.bias_fp32_from)
+
+
+def gate_quantized(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:
+    """Whether vLLM `version` holds the MoE gate in the runtime scheme's bits rather than the
+    16-bit the scheme keeps routers in (weights.rank_weights router_quantized): `--quantization
+    fp8` on a 16-bit checkpoint (fp8-tensor) of Qwen3-MoE, whose gate takes the model's
+    quant_config from 0.10.1 (vllm_versions.QWEN3_MOE_GATE_QUANTIZED_FROM); the other known
+    routers are built with quant_config=None (weights._router_fp32_at_load's NOTE)."""
+    return (scheme.key == "fp8-tensor" and scheme.runtime and spec.model_type == "qwen3_moe"
+            and spec.is_moe and version >= QWEN3_MOE_GATE_QUANTIZED_FROM)

@@ -21,7 +21,7 @@ from planner.serving.mxfp4 import (
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import loading_method
-from planner.serving.startup.router_dtype import correction_bias_fp32, gate_fp32
+from planner.serving.startup.router_dtype import correction_bias_fp32, gate_fp32, gate_quantized
 from planner.serving.startup.wna16_loaders import (
     MARLIN_75_FROM,
     MARLIN_MIN_CAPABILITY,
@@ -99,6 +99,7 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         draft_gate_kept=not gate_fp32(spec, version, gpu, draft=True),
         correction_bias_fp32=correction_bias_fp32(spec, version),
+        router_quantized=gate_quantized(spec, scheme, version),
         expert_pad=expert_padding(spec, scheme, kernel, moe_backend, version, gpu),
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
         dsv4_mtp_buffer_draft_only=(spec.compressed_attention is not None

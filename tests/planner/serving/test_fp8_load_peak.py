@@ -153,11 +153,13 @@ def test_bitsandbytes_made_at_load_is_planned_at_its_packed_weights():
 # 29,909,790,720, + embeddings and lm_head 2 x 151936 x 2048 = 622,329,856, + the final norm
 # 2048 = 30,532,122,624 parameters x 2 B = 61,064,245,248 B, + the rotary cache 40960 x 128 x
 # 2 B = 10,485,760 B: 61,074,731,008 B (56.88 GiB) of BF16 weights. fp8 quantizes the Linear
-# and expert weights, 48 x (18,874,368 + 603,979,776) = 29,896,998,912 parameters: their fp8
-# copies are 29,896,998,912 B (27.84 GiB), and the plan's FP8 weights that plus the rest in
-# BF16, (622,329,856 + 48 x 262,144 + 48 x 4,352 + 2048) x 2 B + 10,485,760 B: 31,177,732,096 B
+# and expert weights and the router (its gate takes the quant config from 0.10.1:
+# vllm_versions.QWEN3_MOE_GATE_QUANTIZED_FROM), 48 x (18,874,368 + 603,979,776 + 262,144) =
+# 29,909,581,824 parameters: their fp8 copies are 29,909,581,824 B (27.86 GiB), and the plan's
+# FP8 weights those plus the rest in BF16, (622,329,856 + 48 x 4,352 + 2048) x 2 B +
+# 10,485,760 B: 31,165,149,184 B
 QWEN3_30B_BF16_BYTES = 61_074_731_008
-QWEN3_30B_FP8_COPIES_BYTES = 29_896_998_912
+QWEN3_30B_FP8_COPIES_BYTES = 29_909_581_824
 H100_SXM_TOTAL_BYTES = 85_029_615_043  # 79.19 GiB: the preset
 
 
@@ -175,19 +177,19 @@ def test_vllm_pr_32773_qwen3_30b_a3b_quantized_at_load_on_one_h100_is_warned_of(
     # vLLM PR #32773: BF16 Qwen3-30B-A3B starts on one 80 GB GPU, but runs out of memory with
     # --quantization fp8 on 0.13.0 and 0.14.0, where each layer is quantized inside load_weights
     # while it still holds every BF16 weight. Its 16-bit weights alone fit the H100 (56.88 +
-    # 0.25 GiB under 79.19); with every layer's fp8 copy 61,074,731,008 + 29,896,998,912 +
-    # 268,435,456 = 91,240,165,376 B (84.97 GiB), 6,210,550,333 B (5.78 GiB) over. Whether one
+    # 0.25 GiB under 79.19); with every layer's fp8 copy 61,074,731,008 + 29,909,581,824 +
+    # 268,435,456 = 91,252,748,288 B (84.99 GiB), 6,223,133,245 B (5.80 GiB) over. Whether one
     # call holds every copy depends on where lm_head.weight lies in the file order vLLM globs,
     # not read: a warning carried by the plan, not a refusal
     assert preset_cluster("h100-sxm", 1).nodes[0].gpu.memory_total_bytes == H100_SXM_TOTAL_BYTES
     peak = QWEN3_30B_BF16_BYTES + QWEN3_30B_FP8_COPIES_BYTES + CONTEXT_BYTES
-    assert peak - H100_SXM_TOTAL_BYTES == 6_210_550_333
-    figures = ("56.88 GiB of BF16 weights per GPU + 27.84 GiB of their fp8 copies + 0.25 GiB "
-               "non-torch = 84.97 GiB exceed the GPU's 79.19 GiB by 5.78 GiB, and it will likely "
+    assert peak - H100_SXM_TOTAL_BYTES == 6_223_133_245
+    figures = ("56.88 GiB of BF16 weights per GPU + 27.86 GiB of their fp8 copies + 0.25 GiB "
+               "non-torch = 84.99 GiB exceed the GPU's 79.19 GiB by 5.80 GiB, and it will likely "
                "run out of CUDA memory while loading the model")
     for version in ("0.13.0", "0.14.0", "0.15.1"):
         p = _qwen3_30b_a3b_on_one_h100(version, quantization="fp8")
-        assert p.fits and p.weights_bytes_per_gpu == 31_177_732_096
+        assert p.fits and p.weights_bytes_per_gpu == 31_165_149_184
         [warning] = _load_warnings(p)
         assert warning.startswith(f"vLLM {version} makes FP8 E4M3, per-tensor scale of each "
                                   "layer inside the model's load_weights, which holds every "

@@ -6,7 +6,7 @@ import pytest
 
 from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme
+from planner.model.quant import SCHEMES, checkpoint_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -88,3 +88,24 @@ def test_models_outside_the_rules_keep_the_model_dtype():
         assert not router_dtype.gate_fp32(qwen, version, H200)
         assert not router_dtype.correction_bias_fp32(qwen, version)
         assert set(_router_bytes(qwen, version, ParallelLayout(tp=4))) == {25_165_824}
+
+
+@pytest.mark.parametrize(("repo", "fp8", "version", "per_layer"), [
+    # qwen3_moe.py Qwen3MoeSparseMoeBlock's gate takes the quant config from 0.10.1
+    # (vllm_versions.QWEN3_MOE_GATE_QUANTIZED_FROM): under --quantization fp8 of the BF16
+    # checkpoint, 2,048 x 128 x 1 B a layer; with quant_config=None to 0.10.0, 2 B
+    ("Qwen/Qwen3-30B-A3B", "fp8-tensor", (0, 10, 1), 2_048 * 128 * 1),
+    ("Qwen/Qwen3-30B-A3B", "fp8-tensor", (0, 34, 0), 2_048 * 128 * 1),
+    ("Qwen/Qwen3-30B-A3B", "fp8-tensor", (0, 10, 0), 2_048 * 128 * 2),
+    # Qwen's FP8 checkpoint lists every mlp.gate in modules_to_not_convert: 16-bit
+    ("Qwen/Qwen3-30B-A3B-FP8", None, (0, 34, 0), 2_048 * 128 * 2),
+    # mixtral.py builds its gate with quant_config=None (GateLinear's default, 0.34.0): 16-bit
+    ("mistralai/Mixtral-8x7B-Instruct-v0.1", "fp8-tensor", (0, 34, 0), 4_096 * 8 * 2),
+])
+def test_qwen3_moe_gate_quantized_by_online_fp8(repo, fp8, version, per_layer):
+    spec = catalog_spec(repo)
+    scheme = SCHEMES[fp8] if fp8 else checkpoint_scheme(spec)
+    rules = weight_load_rules(spec, scheme, None, version, H200)
+    layers = spec.num_layers  # 48 (Qwen3-30B-A3B), 32 (Mixtral): every layer MoE
+    assert rank_weights(spec, scheme, ParallelLayout(), rules=rules)[0].router_bytes == \
+        layers * per_layer
