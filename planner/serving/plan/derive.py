@@ -226,7 +226,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                    batched: bool, graph_tp: int) -> dict[str, Any]:
     """The Resolved fields that follow the sizing GPU and settings, not the cluster's size
     (`ccs`: its nodes' compute capabilities, which refuse_unplannable and ep_refusal
-    read; `graph_tp`: resolve's _graph_tp)."""
+    read and FlashInfer's workspace is worked out for, one each; `graph_tp`: resolve's
+    _graph_tp)."""
     rules = vllm_rules(s.vllm_version)
     window = vllm_window(spec, rules.version)
     max_model_len = s.max_model_len or window.start
@@ -283,8 +284,9 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
         graphs=graphs,
-        flashinfer_workspace=flashinfer_workspace(spec, s, gpu.compute_capability, act_b,
-                                                  graphs[1], subtract_graphs, runner[0]),
+        flashinfer_workspaces={cc: flashinfer_workspace(spec, s, cc, act_b, graphs[1],
+                                                        subtract_graphs, runner[0])
+                               for cc in ccs},
         mla_piecewise=mla_piecewise,
         flex_piecewise=flex_piecewise,
         spec_piecewise=None if mla_piecewise or flex_piecewise else spec_piecewise,

@@ -35,7 +35,7 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     spec, layout, s, f = st.spec, st.layout, st.s, st.facts
     r = f.r
     errors = cached_layout_errors(st)
-    memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
+    memo: dict[tuple[int, int, int, str], tuple[int, ...]] = {}
     ranks: list[RankMemory] = []
     weight_totals = rank_totals(f.weight_terms)
     for rank in range(min(layout.gpus, st.cluster.gpu_count)):
@@ -45,9 +45,9 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
         position = pp_stage * layout.tp + tp_rank
         w = weight_totals[position]
-        key = (pp_stage, w, total)
+        key = (pp_stage, w, total, node.gpu.compute_capability)
         if key not in memo:
-            memo[key] = memory(st, pp_stage, w, total)
+            memo[key] = memory(st, *key)
         budget, act, nt, graphs, kv, blocks, buffers = memo[key]
         rng, stage = f.stages[pp_stage]
         ranks.append(RankMemory.model_construct(
@@ -58,7 +58,8 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
             num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
             runner_buffer_bytes=buffers, lora_bytes=f.weight_terms[position].lora_bytes,
         ))
-    candidates = [Binding(m.pp_stage, m.weights_bytes, m.total_bytes, m.budget_bytes,
+    candidates = [Binding(m.pp_stage, m.weights_bytes, m.total_bytes,
+                          st.cluster.nodes[m.node].gpu.compute_capability, m.budget_bytes,
                           m.activation_bytes, m.non_torch_bytes, m.cuda_graph_bytes,
                           m.kv_cache_bytes, m.num_blocks, m.runner_buffer_bytes) for m in ranks]
     index, out, fields, loads = _conclude(st, candidates, errors)
@@ -268,8 +269,8 @@ def summary_figures(
     """
     st = setup(model, cluster, layout, engine)
     errors = [] if validated else cached_layout_errors(st)
-    return _conclude(st, [Binding(pp_stage, w, total, *memory(st, pp_stage, w, total))
-                          for pp_stage, w, total in st.facts.workers], errors, every_node)[2]
+    return _conclude(st, [Binding(*worker, *memory(st, *worker))
+                          for worker in st.facts.workers], errors, every_node)[2]
 
 
 def held_request_blocks(request: PlanRequest, held_tokens: int) -> int:

@@ -37,8 +37,8 @@ class LayoutFacts(NamedTuple):
     request: int  # blocks of one max_model_len request on its hungriest stage (full_request)
     window_mbt: int  # the batched tokens sliding needs count (window_batched_tokens)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_facts)
-    overheads: dict[int, Overheads]  # each PP stage's, once sized (overheads)
-    workers: tuple[tuple[int, int, int], ...]  # each kind of stage's distinct workers
+    overheads: dict[tuple[int, str], Overheads]  # each (PP stage, GPU capability)'s, once sized
+    workers: tuple[tuple[int, int, int, str], ...]  # each kind of stage's distinct workers
     # the start-up failures no worker's sizes change, in the order _conclude adds them:
     # (busy_errors, kv_sharing_errors or else empty_stage_errors, page_size_errors)
     checks: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -78,9 +78,11 @@ class Resolved(NamedTuple):
     compute_capability: str
     gpus_per_node: int
     graphs: tuple[int, int]
-    # FlashInfer's workspace inside the CUDA graph estimate, in bytes (plan.worker.
-    # flashinfer_workspace): worked out once here, not once per worker and term
-    flashinfer_workspace: int
+    # FlashInfer's workspace inside the CUDA graph estimate, in bytes, by the compute
+    # capability of each of the cluster's GPUs (plan.worker.flashinfer_workspace: vLLM picks
+    # each worker's attention backend from its own GPU): worked out once per capability here,
+    # not once per worker and term
+    flashinfer_workspaces: dict[str, int]
     mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
     flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
     spec_piecewise: str | None  # spec_graph_mode.spec_piecewise_backend: a draft, no full graphs

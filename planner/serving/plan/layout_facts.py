@@ -424,30 +424,33 @@ def _rank_holdings(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: Resolved,
                       terms: tuple[WeightTerms, ...], holdings: tuple[int, ...],
                       stages: tuple[tuple[range, StageKv | None], ...], own_nodes: bool
-                      ) -> tuple[tuple[int, int, int], ...]:
-    """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage, of the
-    first stage of each kind: the workers summary_figures sizes (LayoutFacts.workers).
+                      ) -> tuple[tuple[int, int, int, str], ...]:
+    """(PP stage, weight bytes, GPU total, GPU compute capability) of each distinct worker,
+    stage by stage, of the first stage of each kind: the workers summary_figures sizes
+    (LayoutFacts.workers).
 
     A stage is another's kind where its TP ranks hold the same weight objects (rank_weights
     gives one object to the ranks of stages alike layer for layer with the same first / last
     duties: all that the overheads read of a stage, overheads), the same StageKv object and
-    the same GPU totals; `own_nodes`: the all-to-all buffer reads which nodes each stage's
-    ranks are on (all2all_buffer), so every stage is its own kind. Such a stage's workers
+    the same GPUs (CUDA total and compute capability: Resolved.flashinfer_workspaces);
+    `own_nodes`: the all-to-all buffer reads which nodes each stage's ranks are on
+    (all2all_buffer), so every stage is its own kind. Such a stage's workers
     size alike, pool for pool, so _conclude finds the same binding worker (the first of the
     fewest blocks), pools and ceiling from the first of each kind: a deep PP split (126 stages
     of Llama 3.1 405B) sizes a few workers, not one or more per stage."""
     gpus = min(layout.gpus, r.gpu_count)
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
-    totals = r.gpu_totals
-    workers: list[tuple[int, int, int]] = []
-    if len(totals) == 1 and not own_nodes and positions == layout.tp * layout.pp:
-        # every stage whole on GPUs of one size: a stage's kind is its ranks' weight objects
-        # (`holdings`: _rank_holdings) and its StageKv object, each kind's first stage found
-        # without a Python step per stage (first_places), its ranks' weights summed once each
+    totals, ccs = r.gpu_totals, tuple(r.flashinfer_workspaces)
+    workers: list[tuple[int, int, int, str]] = []
+    if len(totals) == len(ccs) == 1 and not own_nodes and positions == layout.tp * layout.pp:
+        # every stage whole on GPUs of one size and capability: a stage's kind is its ranks'
+        # weight objects (`holdings`: _rank_holdings) and its StageKv object, each kind's first
+        # stage found without a Python step per stage (first_places), its ranks' weights
+        # summed once each
         for pp_stage in first_places(zip(holdings, map(id, map(itemgetter(1), stages)),
                                          strict=True)):
             held = distinct_objects(terms[pp_stage * layout.tp:(pp_stage + 1) * layout.tp])
-            workers += [(pp_stage, w, totals[0])
+            workers += [(pp_stage, w, totals[0], ccs[0])
                         for w in dict.fromkeys(t.total_bytes for t in held)]
         return tuple(workers)
     weight_totals = rank_totals(terms)
@@ -455,15 +458,16 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: Resolved,
     held = tuple(map(id, terms))
     for pp_stage in range(cdiv(positions, layout.tp)):
         first, end = pp_stage * layout.tp, min(pp_stage * layout.tp + layout.tp, positions)
-        stage_totals = totals if len(totals) == 1 else sorted({
-            cluster.nodes[rank_position(layout, cluster, rank)[2]].gpu.memory_total_bytes
-            for rank in range(gpus) if rank_position(layout, cluster, rank)[0] == pp_stage
-        })
-        kind = (held[first:end], id(stages[pp_stage][1]), tuple(stage_totals),
+        stage_gpus = ((totals[0], ccs[0]),) if len(totals) == len(ccs) == 1 else sorted({
+            (gpu.memory_total_bytes, gpu.compute_capability)
+            for gpu in (cluster.nodes[rank_position(layout, cluster, rank)[2]].gpu
+                        for rank in range(gpus)
+                        if rank_position(layout, cluster, rank)[0] == pp_stage)})
+        kind = (held[first:end], id(stages[pp_stage][1]), tuple(stage_gpus),
                 pp_stage if own_nodes else None)
         if kind in kinds:
             continue
         kinds.add(kind)
         stage_weights = dict.fromkeys(weight_totals[first:end])
-        workers += [(pp_stage, w, total) for total in stage_totals for w in stage_weights]
+        workers += [(pp_stage, w, *gpu) for gpu in stage_gpus for w in stage_weights]
     return tuple(workers)

@@ -667,7 +667,7 @@ def kv_pool_oom_errors(st: Setup, candidates: list[Binding]) -> tuple[int, list[
         return 0, []
     worst, worst_over, parts = candidates[0], None, ()
     for c in candidates:
-        o = overheads(st, c.pp_stage)
+        o = overheads(st, c.pp_stage, c.compute_capability)
         held = (c.weights, o.activation, o.non_torch, o.graphs, o.runner_buffers)
         over = kv + sum(held) - c.total
         if worst_over is None or over > worst_over:

@@ -459,7 +459,8 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     eplb = eplb_profile(st, bind.pp_stage)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
-    attention_ws = 0 if s.cuda_graph_bytes is not None else r.flashinfer_workspace
+    attention_ws = 0 if s.cuda_graph_bytes is not None else r.flashinfer_workspaces[
+        st.cluster.nodes[bind.node].gpu.compute_capability]
     terms = [
         _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",

@@ -42,6 +42,7 @@ class Binding(NamedTuple):
     pp_stage: int
     weights: int
     total: int
+    compute_capability: str  # its GPU's: the FlashInfer workspace it holds (overheads)
     budget: int
     activation: int
     non_torch: int

@@ -25,9 +25,9 @@ DeepSeek-V3's 128-GPU search at 100,000 requests), which in _CACHE cleared it ev
 and with it the per-layout weights (_rank_terms, 474 distinct computed 8,017 times)."""
 
 
-def memory(st: Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
+def memory(st: Setup, pp_stage: int, weights: int, total: int, cc: str) -> tuple[int, ...]:
     """(budget, activation, non-torch, graphs, KV pool, blocks, runner buffers) of one worker
-    of a stage."""
+    of a stage on a GPU of `total` bytes and compute capability `cc`."""
     s, f = st.s, st.facts
     budget = f.r.budgets[total]
     stage = f.stages[pp_stage][1]
@@ -35,14 +35,16 @@ def memory(st: Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...
         act = nt = graphs = buffers = 0
         kv = s.kv_cache_memory_bytes
     else:
-        o = overheads(st, pp_stage)
+        o = overheads(st, pp_stage, cc)
         act, nt, graphs, buffers = o.activation, o.non_torch, o.graphs, o.runner_buffers
         kv = budget - weights - o.subtracted
     return budget, act, nt, graphs, kv, pool_blocks(kv, stage), buffers
 
 
-def overheads(st: Setup, pp_stage: int) -> Overheads:
-    """The terms subtracted from a worker's budget, kept in its layout's facts once found.
+def overheads(st: Setup, pp_stage: int, cc: str) -> Overheads:
+    """The terms subtracted from a worker's budget on a GPU of compute capability `cc` (whose
+    FlashInfer workspace its graph estimate holds: Resolved.flashinfer_workspaces), kept in
+    its layout's facts once found.
     They read neither its weights nor the KV dtype nor the weight format (but EPLB's profile
     rearrangement, whose bytes the key holds), so a sweep's formats and KV dtypes share them:
     cached per spec, engine, layout, what they read of the stage (its layers' widths:
@@ -51,7 +53,7 @@ def overheads(st: Setup, pp_stage: int) -> Overheads:
     alike in those share one entry: a deep PP split (126 stages) works out a few, and a sweep
     over thousands of GPUs no longer overflows the cache with one entry per stage."""
     f = st.facts
-    known = f.overheads.get(pp_stage)
+    known = f.overheads.get((pp_stage, cc))
     if known is None:
         rng = f.stages[pp_stage][0]
         workspace, eplb = moe_workspace(st, pp_stage)[0], eplb_profile(st, pp_stage)[0]
@@ -59,23 +61,24 @@ def overheads(st: Setup, pp_stage: int) -> Overheads:
         buffer = (all2all_buffer(st, pp_stage) or (0,))[0]
         key = ("overheads", shared.ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
-               f.r.overhead_key, sequence_parallel(st), f.r.flashinfer_workspace)
-        known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
-                                                       pp_stage, workspace, buffer, eplb, warm)
+               f.r.overhead_key, sequence_parallel(st), f.r.flashinfer_workspaces[cc])
+        known = f.overheads[pp_stage, cc] = _OVERHEADS.get(
+            st.spec, key, _worker_overheads, st, pp_stage, workspace, buffer, eplb, warm, cc)
     return known
 
 
 def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, eplb: int,
-                      warm: int) -> Overheads:
+                      warm: int, cc: str) -> Overheads:
     """Work out the overheads overheads caches, with the stage's parts its key holds (the
-    MoE workspace, all-to-all buffer, EPLB profile rearrangement and V2 warm peak, in bytes)."""
+    MoE workspace, all-to-all buffer, EPLB profile rearrangement and V2 warm peak, in bytes)
+    and the GPU's compute capability `cc` (its FlashInfer workspace)."""
     layout, r = st.layout, st.facts.r
     return shared.ENGINE.overheads(Worker(
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
-        eplb, warm, sequence_parallel(st), r.flashinfer_workspace,
+        eplb, warm, sequence_parallel(st), r.flashinfer_workspaces[cc],
     ), st.s, r.subtract_graphs)
 
 
@@ -87,8 +90,11 @@ def flashinfer_workspace(spec: ModelSpec, s: EngineSettings, compute_capability:
     process whose first FULL capture allocates it); 0 where it is not there. The estimate is
     subtracted where `subtract_graphs` holds (Resolved.subtract_graphs), on Model Runner V2
     (`runner`) only where its rules have one (VllmRules.v2_graph_estimate). It reads neither
-    the layout nor the stage: plan.derive works it out once per Resolved
-    (Resolved.flashinfer_workspace), which every worker's overheads and the graphs term read."""
+    the layout nor the stage, but the GPU's compute capability, from which vLLM picks each
+    worker's attention backend (platforms/cuda.py get_attn_backend_cls, 0.34.0 wheel):
+    plan.derive works it out once per capability of the cluster's GPUs
+    (Resolved.flashinfer_workspaces), which each worker's overheads and the graphs term read
+    for the worker's own GPU."""
     rules = vllm_rules(s.vllm_version)
     subtracted = subtract_graphs and (runner == "v1" or rules.v2_graph_estimate)
     return graph_workspace_bytes(spec, rules.version, compute_capability, act_b, full_graphs,

@@ -5,8 +5,8 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import preset_cluster
-from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
+from planner.serving.plan import Plan, PlanRequest, plan, plan_summary
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
 # envs.py VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE default (0.11.1-0.34.0 wheels):
@@ -158,3 +158,39 @@ def test_workspace_worked_out_once_a_resolved_for_every_stage(monkeypatch):
     full, piecewise = _graphs(p)
     assert {rank.cuda_graph_bytes for rank in p.per_gpu} == {
         PER_GRAPH * (full + piecewise) + WORKSPACE}
+
+
+@pytest.mark.parametrize("first, second", [("h100-sxm", "b200"), ("b200", "h100-sxm")])
+def test_each_stage_holds_its_own_gpus_workspace(monkeypatch, first, second):
+    # vLLM picks each worker's attention backend from its own GPU (platforms/cuda.py
+    # get_attn_backend_cls, 0.34.0 wheel): Llama-3.1-8B at PP = 2 under 0.30.0 on a node of one
+    # H100 (9.0: FLASH_ATTN, no workspace) and a node of one B200 (10.0: FLASHINFER's
+    # 413,138,944 B), whichever node comes first, holds the workspace on the B200's stage only.
+    # Node 0's GPU gave both stages its own before (27affedd: 369,937,596 B on both stages
+    # with the H100 first, 783,076,540 B on both with the B200 first). 96 sequences: 42
+    # graphs, 42 x 8,808,038 = 369,937,596 B; + 413,138,944 = 783,076,540 B. The workspace
+    # is worked out once per capability (2 calls), not per stage or worker.
+    import planner.serving.plan.derive as derive
+
+    calls, real = [], derive.flashinfer_workspace
+    monkeypatch.setattr(derive, "flashinfer_workspace",
+                        lambda *args: calls.append(args) or real(*args))
+    nodes = tuple(NodeSpec(gpu=gpu_preset(key), gpus_per_node=1, intra_node_link="nvlink")
+                  for key in (first, second))
+    request = PlanRequest(model=catalog_spec(LLAMA),
+                          cluster=ClusterSpec(nodes=nodes, source="test"), layout={"pp": 2},
+                          engine=EngineSettings(vllm_version="0.30.0", max_model_len=8064,
+                                                max_num_seqs=96))
+    p = plan(request)
+    assert sorted(args[2] for args in calls) == ["10.0", "9.0"]
+    full, piecewise = _graphs(p)
+    assert PER_GRAPH * (full + piecewise) == 369_937_596
+    by_gpu = {p.per_gpu[stage].cuda_graph_bytes: key for stage, key in enumerate((first, second))}
+    assert by_gpu == {369_937_596: "h100-sxm", 783_076_540: "b200"}
+    # the binding worker is the H100 (the smaller pool): no workspace term, and the sweep's
+    # summary sizes the same worker
+    binding = p.per_gpu[p.binding_rank]
+    assert (binding.pp_stage, _workspace_term(p)) == ((first, second).index("h100-sxm"), None)
+    summary = plan_summary(request)
+    assert (summary.kv_cache_bytes_per_gpu, summary.cuda_graph_bytes_per_gpu) == (
+        binding.kv_cache_bytes, 369_937_596)

@@ -241,7 +241,7 @@ def test_a_stages_ranks_and_stages_alike_hold_one_copy_of_the_weights_with_slots
     assert [t.lora_bytes for t in terms[2:6]] == [8 * LAYER_TP2 * 2 + PUNICA] * 4
     assert len({id(t) for t in terms}) == 3  # stage 0, stages 1 and 2, stage 3
     assert terms[2] is terms[3] is terms[4] is terms[5]
-    assert [stage for stage, _, _ in facts.workers] == [0, 1, 3]
+    assert [stage for stage, *_ in facts.workers] == [0, 1, 3]
 
 
 def test_the_launch_command_carries_the_flags_the_release_parses() -> None:

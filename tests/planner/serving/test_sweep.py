@@ -548,9 +548,9 @@ def test_a_deep_pp_split_sizes_one_worker_per_kind_of_stage(monkeypatch) -> None
     sized = []
     real = entry.memory
 
-    def counting(st, pp_stage, weights, total):
+    def counting(st, pp_stage, *worker):
         sized.append(pp_stage)
-        return real(st, pp_stage, weights, total)
+        return real(st, pp_stage, *worker)
 
     monkeypatch.setattr(entry, "memory", counting)
     figures = summary_figures(spec, cluster, layout, EngineSettings())
