@@ -310,6 +310,17 @@ is quantized at load like every Linear: Fp8Config.get_quant_method -> Fp8LinearM
 fp8 is deprecated for online quantization"; quantization/online/base.py
 OnlineQuantizationConfig.get_quant_method for any LinearBase). router_dtype.gate_quantized."""
 
+QWEN3_NEXT_GATE_QUANTIZED_SPAN: tuple[Version, Version] = ((0, 10, 2), (0, 17, 0))
+"""NOTE: qwen3_next.py Qwen3NextSparseMoeBlock builds its router `self.gate = ReplicatedLinear(
+hidden_size, num_experts, ..., quant_config=...)` with the model's quant_config from the file's
+first wheel, 0.10.2 (`self._maybe_ignore_quant_config(quant_config)`, None for GPTQ configs
+only), to 0.16.0 (`quant_config=quant_config` from 0.11.0), and with `quant_config=None` from the
+0.17.0 wheel (`GateLinear(...)` without one, so None, from 0.31.0; read in every minor 0.10.2-
+0.34.0 but 0.21.0). Under `--quantization fp8` Fp8Config.get_quant_method gives the gate, a
+LinearBase no ignore list names, Fp8LinearMethod, as for Qwen3-MoE's
+(QWEN3_MOE_GATE_QUANTIZED_FROM). qwen3_5.py (0.17.0-0.34.0) builds Qwen3NextSparseMoeBlock, so
+Qwen3.5's gate never takes it. router_dtype.GATE_QUANT_CONFIG_SPANS."""
+
 CORRECTION_BIAS_FP32_FROM: Version = (0, 10, 2)
 """NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds, where `topk_method == "noaux_tc"`,
 `self.gate.e_score_correction_bias = nn.Parameter(torch.empty(config.n_routed_experts))` in the

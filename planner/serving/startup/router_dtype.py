@@ -17,6 +17,7 @@ from planner.serving.vllm_versions import (
     GLM4_MOE_GATE_FP32_FROM,
     MIMO_V2_BIAS_OUT_DTYPE_FROM,
     QWEN3_MOE_GATE_QUANTIZED_FROM,
+    QWEN3_NEXT_GATE_QUANTIZED_SPAN,
     Version,
 )
 
@@ -100,11 +101,49 @@ def correction_bias_fp32(spec: ModelSpec, version: Version) -> bool:
             and version >= rule.bias_fp32_from)
 
 
+class GateQuantConfigSpan(NamedTuple):
+    """The vLLM releases [start, until) whose model file builds the MoE gate with the model's
+    quant_config (a runtime quantization can then take it), and that file."""
+
+    vllm_file: str
+    start: Version
+    until: Version | None = None
+
+
+_QWEN3_MOE_BLOCK = GateQuantConfigSpan("qwen3_moe.py Qwen3MoeSparseMoeBlock",
+                                       QWEN3_MOE_GATE_QUANTIZED_FROM)
+GATE_QUANT_CONFIG_SPANS: dict[str, GateQuantConfigSpan] = {
+    "qwen3_moe": _QWEN3_MOE_BLOCK,
+    **dict.fromkeys(("qwen3_vl_moe", "qwen3_vl_moe_text"), _QWEN3_MOE_BLOCK._replace(
+        vllm_file="qwen3_vl_moe.py Qwen3MoeLLMModel (Qwen3MoeSparseMoeBlock)")),
+    "qwen3_next": GateQuantConfigSpan("qwen3_next.py Qwen3NextSparseMoeBlock",
+                                      *QWEN3_NEXT_GATE_QUANTIZED_SPAN),
+    "arctic": GateQuantConfigSpan("arctic.py ArcticMoE", EVERY_RELEASE),
+}
+"""NOTE: the model_types whose vLLM MoE gate takes the model's quant_config, by release, each
+with the file that builds it (read in 0.9.0-0.34.0, every minor but 0.21.0, whose wheel holds no
+model files): Qwen3-MoE from 0.10.1 (vllm_versions.QWEN3_MOE_GATE_QUANTIZED_FROM), Qwen3-VL-MoE
+in every wheel that has qwen3_vl_moe.py (0.11.0-0.34.0: its Qwen3MoeLLMModel passes
+vllm_config.quant_config to Qwen3MoeSparseMoeBlock), Qwen3-Next 0.10.2-0.16.0
+(vllm_versions.QWEN3_NEXT_GATE_QUANTIZED_SPAN), Arctic in every wheel that serves it (arctic.py
+ArcticMoE's `self.gate = ReplicatedLinear(..., quant_config=quant_config)`, 0.9.0-0.28.0; its
+experts are plain parameters no quant method takes, ModelSpec.experts_unquantized). Every other
+MoE file Headroom plans builds its gate or router with quant_config=None (ReplicatedLinear, to
+0.30.0), an nn.Linear, or a GateLinear without one (its default None, 0.17.0-0.34.0) in every
+release that has it: qwen2_moe.py, qwen3_5.py (Qwen3NextSparseMoeBlock from 0.17.0),
+mixtral.py, olmoe.py (0.9.0-0.33.0), phimoe.py, granitemoe.py, llama4.py, gpt_oss.py (0.10.1-
+0.34.0), gemma4.py (Gemma4Router takes quant_config, its proj, a GateLinear, does not; 0.19.0-
+0.34.0), minimax_m2.py, mimo_v2.py, ernie45_moe.py, glm4_moe.py, deepseek_v2.py, deepseek_v4
+(0.20.0-0.34.0), nemotron_h.py, hunyuan_v1.py, dots1.py, bailing_moe.py, step3_text.py,
+jamba.py, flex_olmo.py."""
+
+
 def gate_quantized(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:
     """Whether vLLM `version` holds the MoE gate in the runtime scheme's bits rather than the
     16-bit the scheme keeps routers in (weights.rank_weights router_quantized): `--quantization
-    fp8` on a 16-bit checkpoint (fp8-tensor) of Qwen3-MoE, whose gate takes the model's
-    quant_config from 0.10.1 (vllm_versions.QWEN3_MOE_GATE_QUANTIZED_FROM); the other known
-    routers are built with quant_config=None (weights._router_fp32_at_load's NOTE)."""
-    return (scheme.key == "fp8-tensor" and scheme.runtime and spec.model_type == "qwen3_moe"
-            and spec.is_moe and version >= QWEN3_MOE_GATE_QUANTIZED_FROM)
+    fp8` on a 16-bit checkpoint (fp8-tensor), whose Fp8Config / online fp8_per_tensor config
+    quantizes every LinearBase it is handed, of a model_type whose gate takes the model's
+    quant_config in `version` (GATE_QUANT_CONFIG_SPANS)."""
+    span = GATE_QUANT_CONFIG_SPANS.get(spec.model_type)
+    return (scheme.key == "fp8-tensor" and scheme.runtime and spec.is_moe and span is not None
+            and span.start <= version and (span.until is None or version < span.until))

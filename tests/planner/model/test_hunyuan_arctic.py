@@ -18,7 +18,10 @@ from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.model.quant import what_if_scheme
 from planner.model.spec import ConfigError, DenseMlp, MoeMlp
-from planner.serving.weights import weights_bytes
+from planner.serving.hardware import GPU_PRESETS
+from planner.serving.layout import ParallelLayout
+from planner.serving.startup.weight_load import weight_load_rules
+from planner.serving.weights import rank_weights, weights_bytes
 
 A13B = {
     "architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan",
@@ -188,3 +191,15 @@ def test_arctic_experts_stay_16bit_under_quantization():
     assert terms.dense_mlp_bytes == 36_864
     assert terms.shared_experts_bytes == 24_576
     assert terms.attention_bytes == 49_152
+
+
+@pytest.mark.parametrize("version", [(0, 9, 0), (0, 28, 0)])
+def test_arctic_router_quantized_by_online_fp8(version):
+    # arctic.py ArcticMoE builds `self.gate = ReplicatedLinear(hidden, num_experts, ...,
+    # quant_config=quant_config)` in every wheel that serves it (0.9.0-0.28.0), and Fp8Config
+    # quantizes it (router_dtype.GATE_QUANT_CONFIG_SPANS): 2 MoE layers x 64 x 8 x 1 B = 1,024 B
+    # (the 16-bit figure was 2,048)
+    spec = parse_model_config(ARCTIC, name="x")
+    scheme = what_if_scheme("fp8-tensor")
+    rules = weight_load_rules(spec, scheme, None, version, GPU_PRESETS["h100-sxm"])
+    assert rank_weights(spec, scheme, ParallelLayout(), rules=rules)[0].router_bytes == 1_024

@@ -101,11 +101,30 @@ def test_models_outside_the_rules_keep_the_model_dtype():
     ("Qwen/Qwen3-30B-A3B-FP8", None, (0, 34, 0), 2_048 * 128 * 2),
     # mixtral.py builds its gate with quant_config=None (GateLinear's default, 0.34.0): 16-bit
     ("mistralai/Mixtral-8x7B-Instruct-v0.1", "fp8-tensor", (0, 34, 0), 4_096 * 8 * 2),
+    # qwen3_vl_moe.py's Qwen3MoeLLMModel builds Qwen3MoeSparseMoeBlock with vllm_config's
+    # quant_config in every wheel that has the file (0.11.0-0.34.0): 2,048 x 128 x 1 B
+    ("Qwen/Qwen3-VL-30B-A3B-Instruct", "fp8-tensor", (0, 11, 0), 2_048 * 128 * 1),
+    ("Qwen/Qwen3-VL-30B-A3B-Instruct", "fp8-tensor", (0, 34, 0), 2_048 * 128 * 1),
+    # qwen3_next.py Qwen3NextSparseMoeBlock's gate takes the quant config 0.10.2 (the file's
+    # first wheel) to 0.16.0, quant_config=None from 0.17.0
+    # (vllm_versions.QWEN3_NEXT_GATE_QUANTIZED_SPAN): 2,048 x 512 x 1 B, then 2 B
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "fp8-tensor", (0, 10, 2), 2_048 * 512 * 1),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "fp8-tensor", (0, 16, 0), 2_048 * 512 * 1),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "fp8-tensor", (0, 17, 0), 2_048 * 512 * 2),
+    # qwen3_5.py builds Qwen3NextSparseMoeBlock, first in 0.17.0: its gate 16-bit
+    ("Qwen/Qwen3.5-35B-A3B", "fp8-tensor", (0, 17, 0), 2_048 * 256 * 2),
+    # qwen2_moe.py's gate and llama4.py's router: quant_config=None in every release
+    ("Qwen/Qwen1.5-MoE-A2.7B", "fp8-tensor", (0, 10, 2), 2_048 * 60 * 2),
+    ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "fp8-tensor", (0, 16, 0), 5_120 * 16 * 2),
 ])
-def test_qwen3_moe_gate_quantized_by_online_fp8(repo, fp8, version, per_layer):
+def test_gate_quantized_by_online_fp8(repo, fp8, version, per_layer):
+    """router_dtype.GATE_QUANT_CONFIG_SPANS: the gate in FP8 (1 B) where the model file hands
+    it the quant config, else 16-bit (2 B); every layer of these models is MoE."""
     spec = catalog_spec(repo)
     scheme = SCHEMES[fp8] if fp8 else checkpoint_scheme(spec)
     rules = weight_load_rules(spec, scheme, None, version, H200)
-    layers = spec.num_layers  # 48 (Qwen3-30B-A3B), 32 (Mixtral): every layer MoE
+    # 48 (Qwen3-30B-A3B, Qwen3-VL-30B-A3B's text config, Qwen3-Next: decoder_sparse_step 1,
+    # mlp_only_layers []), 32 (Mixtral), 40 (Qwen3.5-35B-A3B), 24 (Qwen1.5-MoE), 48 (Scout)
+    layers = spec.num_layers
     assert rank_weights(spec, scheme, ParallelLayout(), rules=rules)[0].router_bytes == \
         layers * per_layer
