@@ -10,7 +10,7 @@ from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, RopeBlock, WindowInputs
 from planner.text import shortened
 
-FACTOR_ROPE_TYPES = frozenset(("linear", "ntk", "yarn", "llama3", "deepseek_yarn"))
+FACTOR_ROPE_TYPES = ("linear", "ntk", "yarn", "llama3", "deepseek_yarn")
 """The rope types whose scaling factor vLLM's get_rope reads with rope_parameters["factor"]
 (a missing one is a KeyError).
 
@@ -52,8 +52,10 @@ def _check_theta(theta: object, where: str) -> None:
                           "the RoPE base, a number such as 10000")
 
 
-YARN_BETA_ROPE_TYPES = frozenset(("yarn", "deepseek_yarn", "deepseek_llama_scaling"))
-"""The rope types whose rotary embedding takes beta_fast / beta_slow (yarn_beta_problem)."""
+YARN_BETA_ROPE_TYPES = ("yarn", "deepseek_yarn", "deepseek_llama_scaling")
+"""The rope types whose rotary embedding takes beta_fast / beta_slow (yarn_beta_problem). A
+tuple, as UNSCALED_ROPE_TYPES: a rope_type that is no string (['llama3']) must reach the
+blocks' own refusal, not raise TypeError (unhashable) in a set's membership test."""
 
 
 def yarn_beta_problem(key: str, beta: object, original: int) -> str | None:

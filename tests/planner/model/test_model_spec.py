@@ -586,6 +586,18 @@ def test_a_rope_type_vllm_cannot_build_is_refused(value, words):
     assert str(caught.value).startswith(words)
 
 
+def test_a_rope_type_that_is_no_string_without_a_factor_is_refused_in_words():
+    # the factor and beta checks test the type against their rope-type lists before the blocks'
+    # own type check runs: a list there raised TypeError (unhashable) inside a set's membership
+    # test, read back as "config.json is malformed: TypeError: unhashable type: 'list'"
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    config["rope_scaling"] = {"rope_type": ["llama3"]}
+    with pytest.raises(ConfigError) as caught:
+        parse_model_config(config)
+    assert str(caught.value) == ("config.json: rope_scaling.rope_type must be a string, "
+                                 "got ['llama3']")
+
+
 def test_a_nested_rope_block_names_its_layer_type():
     config, _ = load_ref_config("google__gemma-4-26B-A4B")
     config["text_config"]["rope_parameters"]["sliding_attention"]["rope_type"] = True
