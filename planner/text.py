@@ -16,6 +16,8 @@ from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from planner.units import number_as_given
+
 _SPECIAL = re.compile(r"[\\`*{}\[\]<>|~$@&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=\S)")
 """Inline Markdown and HTML syntax (not '(', ')' or '!': a link or image needs '[', escaped,
 and the report's formulas stay readable), plus what Streamlit adds on top of CommonMark:
@@ -222,10 +224,10 @@ def decimal(value: float) -> str:
     """A number a user gave (a rate, a time target) as they would write it: thousands
     separators and no exponent, where f"{value:g}" printed "1e+06" ("1,000,000", "2.5",
     "0.001"). One under a millionth keeps its exponent ("1e-300"), where it printed a line of
-    300 zeros, in the shortest text that reads back as it (repr): ':g' kept six digits, so
-    --requests-per-s 5e-324 read "4.94066e-324 requests/s"."""
+    300 zeros, in the shortest text that reads back as it (number_as_given): ':g' kept six
+    digits, so --requests-per-s 5e-324 read "4.94066e-324 requests/s"."""
     if 0 < abs(value) < 1e-6:
-        return repr(float(value))
+        return number_as_given(value)
     text = format(Decimal(repr(float(value))), ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
