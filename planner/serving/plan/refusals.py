@@ -439,10 +439,11 @@ def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
         node = cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        budget = shared.ENGINE.budget_bytes(total, s)
+        if total - used >= shared.ENGINE.budget_bytes(total, s):
+            continue
         msg = free_memory_refusal(gpu_index, total - used, total, s.gpu_memory_utilization,
                                   s.vllm_version)
-        if total - used < budget and msg not in errors:
+        if msg not in errors:
             errors.append(msg)
     return errors
 
