@@ -52,10 +52,12 @@ def _check_theta(theta: object, where: str) -> None:
                           "the RoPE base, a number such as 10000")
 
 
-YARN_BETA_ROPE_TYPES = ("yarn", "deepseek_yarn", "deepseek_llama_scaling")
-"""The rope types whose rotary embedding takes beta_fast / beta_slow (yarn_beta_problem). A
-tuple, as UNSCALED_ROPE_TYPES: a rope_type that is no string (['llama3']) must reach the
-blocks' own refusal, not raise TypeError (unhashable) in a set's membership test."""
+YARN_ROPE_TYPES = ("yarn", "deepseek_yarn", "deepseek_llama_scaling")
+"""The YaRN rope types: their rotary embedding takes beta_fast / beta_slow (yarn_beta_problem),
+and from vLLM's YARN_WINDOW_UNSCALED_FROM their factor leaves the derived length as it is
+(planner.serving.engine.window). A tuple, as UNSCALED_ROPE_TYPES: a rope_type that is no
+string (['llama3']) must reach the blocks' own refusal, not raise TypeError (unhashable) in a
+set's membership test."""
 
 
 def yarn_beta_problem(key: str, beta: object, original: int) -> str | None:
@@ -180,7 +182,7 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
         if problem := scaled_context_problem(rtype, factor, base):
             raise ConfigError(f"{reader.where(k)}.factor = {factor:g} {problem}: not a usable "
                               "rope scaling")
-        if rtype in YARN_BETA_ROPE_TYPES:
+        if rtype in YARN_ROPE_TYPES:
             for key in ("beta_fast", "beta_slow"):
                 if key in block and (problem := yarn_beta_problem(
                         key, block[key], out.get("original", max_pos))):

@@ -3,7 +3,7 @@ longest it accepts) and the one it starts with."""
 
 from typing import NamedTuple
 
-from planner.model.config.length import UNSCALED_ROPE_TYPES
+from planner.model.config.length import UNSCALED_ROPE_TYPES, YARN_ROPE_TYPES
 from planner.model.spec import ModelSpec, RopeBlock, WindowInputs
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
@@ -15,8 +15,6 @@ from planner.serving.vllm_versions import (
     Version,
     vllm_rules,
 )
-
-_YARN_TYPES = ("yarn", "deepseek_yarn", "deepseek_llama_scaling")
 
 
 def _window_inputs(spec: ModelSpec) -> WindowInputs:
@@ -124,7 +122,7 @@ def inputs_window(w: WindowInputs, max_position_embeddings: int, version: Versio
     # mention of it) is one
     ropes = w.ropes if new_rope or not (w.ropes_nested or w.ropes_parameters_only) else ()
     # UNSCALED_ROPE_TYPES: factors vLLM never applies to the derived length
-    skip = UNSCALED_ROPE_TYPES + (_YARN_TYPES if version >= YARN_WINDOW_UNSCALED_FROM else ())
+    skip = UNSCALED_ROPE_TYPES + (YARN_ROPE_TYPES if version >= YARN_WINDOW_UNSCALED_FROM else ())
     if _scales(w, ropes, new_rope, skip):
         # vLLM's scaling_factor as written (rp.get("factor", 1.0)): a JSON integer factor
         # leaves the length an int, any other (1.0 without one) makes it a float
