@@ -259,7 +259,7 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     max_position = _positive(config, "max_position_embeddings", MAX_CONTEXT,
                              LLAMA_MAX_POSITION_EMBEDDINGS)
     try:
-        rope_scaling(reader, reader, max_position)
+        rope_scaling(reader, reader, max_position, ("full_attention",))
         window = window_inputs(reader, reader, max_position,
                                str(config.get("model_type") or "llama"))
     except ConfigError as exc:

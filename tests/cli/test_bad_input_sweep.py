@@ -11,6 +11,7 @@ import json
 import pytest
 
 from tests.cli.conftest import run_main
+from tests.conftest import load_ref_config
 
 QWEN3_8B = ("--model", "Qwen/Qwen3-8B", "--gpu", "h100", "--gpus", "1")
 
@@ -240,3 +241,18 @@ def test_a_factor_vllm_leaves_off_the_context_plans_at_the_models_length(
                               "--hf-overrides", json.dumps({"rope_scaling": block}), "--json")
     assert code == 0, err
     assert json.loads(out)["max_model_len"] == 40_960
+
+
+def test_a_gemma_4_layer_types_rope_block_without_its_keys_is_refused(capsys, tmp_path) -> None:
+    # Gemma-4-26B-A4B's full_attention block as llama3 without low_freq_factor /
+    # high_freq_factor: gemma4.py hands its full-attention layers that block and get_rope reads
+    # rope_parameters["low_freq_factor"] (KeyError; 0.29.0 and 0.34.0 wheels), where the plan
+    # read "Fits"
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    config["text_config"]["rope_parameters"]["full_attention"] = {
+        "rope_type": "llama3", "factor": 8.0, "rope_theta": 1e6}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    code, out, err = run_main(capsys, "plan", "--model", str(path), "--gpu", "h100-sxm")
+    assert_one_line(code, out, err, "text_config.rope_parameters.full_attention has rope_type "
+                    "'llama3' but no low_freq_factor or high_freq_factor", "(KeyError)")

@@ -3,11 +3,12 @@ reads (config.json's and tokenizer_config.json's)."""
 
 import json
 import math
+from collections.abc import Collection, Iterable
 
 from planner.jsondoc import json_kind
 from planner.model.config.reader import MAX_CONTEXT, Reader, as_int
 from planner.model.config.wrapper import text_model_type
-from planner.model.spec import ConfigError, RopeBlock, WindowInputs
+from planner.model.spec import AttentionMixer, ConfigError, LayerSpec, RopeBlock, WindowInputs
 from planner.text import shortened
 
 FACTOR_ROPE_TYPES = ("linear", "ntk", "yarn", "llama3", "deepseek_yarn")
@@ -132,10 +133,94 @@ def scaled_context_problem(rope_type: object, factor: float, base: int) -> str |
     return None
 
 
-def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
+def _checked_block(block: dict, where: str, max_pos: int) -> dict:
+    """One flat rope block (config.json's `where`) as get_rope reads it: {} where it scales
+    nothing (no rope_type, "default", or no factor), else its type, factor and
+    original_max_position_embeddings; refused where vLLM fails to build it: a rope_theta it
+    cannot raise to a power, a factor or a ROPE_TYPE_KEYS key get_rope reads with [] left out,
+    a factor that is no positive number or sizes no usable context (scaled_context_problem),
+    a YaRN beta_fast / beta_slow it cannot use (yarn_beta_problem)."""
+    _check_theta(block.get("rope_theta"), f"{where}.rope_theta")
+    rtype = block.get("rope_type", block.get("type"))
+    factor = block.get("factor")
+    if factor is None and rtype in FACTOR_ROPE_TYPES:
+        raise ConfigError(f"{where} has rope_type {rtype!r} but no factor: vLLM's "
+                          f"get_rope reads rope_parameters[\"factor\"] for it (KeyError), "
+                          "as transformers' rope validation does (\"Missing required keys in "
+                          "`rope_parameters`\"); give the scaling factor")
+    # a rope_type that is no string (["llama3"]) is refused where the blocks are read
+    needed = ROPE_TYPE_KEYS.get(rtype, ()) if isinstance(rtype, str) else ()
+    missing = [key for key in needed if key not in block]
+    if missing:
+        raise ConfigError(f"{where} has rope_type {rtype!r} but no "
+                          f"{' or '.join(missing)}: vLLM's get_rope reads rope_parameters["
+                          f"\"{missing[0]}\"] for it (KeyError), as transformers' rope "
+                          "validation does (\"Missing required keys in `rope_parameters`\");"
+                          f" give {' and '.join(missing)}")
+    if rtype is None or rtype == "default" or factor is None:
+        return {}
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:
+        raise ConfigError(f"{where}.factor must be a positive number")
+    out: dict = {"type": str(rtype), "factor": float(factor)}
+    orig = block.get("original_max_position_embeddings")
+    if orig is not None:
+        out["original"] = as_int(orig, f"{where}.original_max_position_embeddings",
+                                 1, MAX_CONTEXT)  # fmt: skip
+    base = out.get("original", max_pos) if rtype == "yarn" else max_pos
+    if problem := scaled_context_problem(rtype, factor, base):
+        raise ConfigError(f"{where}.factor = {factor:g} {problem}: not a usable rope scaling")
+    if rtype in YARN_ROPE_TYPES:
+        for key in ("beta_fast", "beta_slow"):
+            if key in block and (problem := yarn_beta_problem(
+                    key, block[key], out.get("original", max_pos))):
+                raise ConfigError(
+                    f"{where}.{key} {problem}, an error as vLLM builds the rotary embedding; "
+                    "give a positive number of rotations (DeepSeek-V3: beta_fast 32, "
+                    "beta_slow 1) or leave the key out")
+    return out
+
+
+def _check_layer_blocks(block: dict, where: str, max_pos: int,
+                        layer_types: Collection[str]) -> None:
+    """Check each block of a rope object nested by layer type (rope_nested) as a flat one
+    (_checked_block), for the layer types the model has (`layer_types`: "full_attention",
+    "sliding_attention"), naming the layer type in the refusal; a block of a layer type the
+    model lacks reaches neither get_rope nor transformers' validation, and is left alone.
+
+    NOTE: gemma4.py Gemma4Attention hands get_rope `dict(config.rope_parameters[layer_type])`
+    (0.29.0 and 0.34.0 wheels), gemma3.py `config.rope_parameters[layer_type]` (0.34.0; 0.29.0
+    where the object has the layer type), and get_rope reads that block's keys as it reads a
+    flat one (rotary_embedding/__init__.py, 0.29.0 and 0.34.0: rope_parameters["factor"],
+    ["low_freq_factor"], YaRN's beta_fast / beta_slow passed on). transformers 5.25.0's
+    validate_rope, which vLLM's patch_rope_parameters calls (transformers_utils/config.py,
+    0.29.0 and 0.34.0), runs each layer type's validation on its block, restricted to the
+    config's layer_types (nested_rope_parameter_keys): "Missing required keys in
+    `rope_parameters` for 'rope_type'='llama3'" as a KeyError at load. A model that reads the
+    object flat hands it whole to get_rope, whose cache key hashes each value (a TypeError on
+    the nested dicts), so no release that reads the object builds it either way. vLLM's
+    derived max_model_len multiplies by the factor of every block, not the full-attention
+    block's alone (config/model.py _get_and_verify_max_len, iter_rope_parameters in 0.34.0,
+    rope_parameters.values() in 0.29.0; the last block's factor wins, Gemma 3 skipped),
+    which planner.serving.engine.window reads from WindowInputs.ropes."""
+    for layer_type in sorted(set(block) & set(layer_types)):
+        one = block[layer_type]
+        if isinstance(one, dict):
+            _checked_block(one, f"{where}.{layer_type}", max_pos)
+
+
+def rope_layer_types(layers: Iterable[LayerSpec]) -> frozenset[str]:
+    """The layer types, as rope objects nested by layer type name them ("full_attention",
+    "sliding_attention"), of the model's rotary attention layers (AttentionMixer), as
+    startup.model_config reads them for the per-layer rope classes."""
+    return frozenset(f"{layer.mixer.kind}_attention" for layer in layers
+                     if isinstance(layer.mixer, AttentionMixer))
+
+
+def rope_scaling(r: Reader, top: Reader, max_pos: int, layer_types: Collection[str]) -> dict:
     """rope_scaling / rope_parameters: type, factor, the context a YaRN factor gives, and
     "mrope" where the block has mrope_section (get_rope then builds an M-RoPE, whatever the
-    factor: ModelSpec.mrope).
+    factor: ModelSpec.mrope); a block per layer type is checked for the model's
+    `layer_types` (_check_layer_blocks) and gives {}.
 
     A factor that stretches the context past MAX_CONTEXT is refused. NOTE (vLLM
     model_executor/layers/rotary_embedding, get_rope): linear and YaRN scaling precompute a
@@ -151,51 +236,19 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
         block = reader.cfg[k]
         if not isinstance(block, dict):
             raise ConfigError(f"{reader.where(k)} must be an object")
-        _check_theta(block.get("rope_theta"), f"{reader.where(k)}.rope_theta")
-        rtype = block.get("rope_type", block.get("type"))
-        factor = block.get("factor")
-        mrope = {"mrope": True} if "mrope_section" in block and not rope_nested(block) else {}
-        if factor is None and rtype in FACTOR_ROPE_TYPES:
-            raise ConfigError(f"{reader.where(k)} has rope_type {rtype!r} but no factor: vLLM's "
-                              f"get_rope reads rope_parameters[\"factor\"] for it (KeyError), "
-                              "as transformers' rope validation does (\"Missing required keys in "
-                              "`rope_parameters`\"); give the scaling factor")
-        # a rope_type that is no string (["llama3"]) is refused where the blocks are read
-        needed = ROPE_TYPE_KEYS.get(rtype, ()) if isinstance(rtype, str) else ()
-        missing = [key for key in needed if key not in block]
-        if missing:
-            raise ConfigError(f"{reader.where(k)} has rope_type {rtype!r} but no "
-                              f"{' or '.join(missing)}: vLLM's get_rope reads rope_parameters["
-                              f"\"{missing[0]}\"] for it (KeyError), as transformers' rope "
-                              "validation does (\"Missing required keys in `rope_parameters`\");"
-                              f" give {' and '.join(missing)}")
-        if rtype is None or rtype == "default" or factor is None:
+        if rope_nested(block):
+            _check_layer_blocks(block, reader.where(k), max_pos, layer_types)
+            return {}
+        mrope = {"mrope": True} if "mrope_section" in block else {}
+        out = _checked_block(block, reader.where(k), max_pos)
+        if not out:
             return mrope
-        if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:
-            raise ConfigError(f"{reader.where(k)}.factor must be a positive number")
-        out: dict = {"type": str(rtype), "factor": float(factor), **mrope}
-        orig = block.get("original_max_position_embeddings")
-        if orig is not None:
-            out["original"] = as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
-                                     1, MAX_CONTEXT)  # fmt: skip
-        base = out.get("original", max_pos) if rtype == "yarn" else max_pos
-        if problem := scaled_context_problem(rtype, factor, base):
-            raise ConfigError(f"{reader.where(k)}.factor = {factor:g} {problem}: not a usable "
-                              "rope scaling")
-        if rtype in YARN_ROPE_TYPES:
-            for key in ("beta_fast", "beta_slow"):
-                if key in block and (problem := yarn_beta_problem(
-                        key, block[key], out.get("original", max_pos))):
-                    raise ConfigError(
-                        f"{reader.where(k)}.{key} {problem}, an error as vLLM builds the "
-                        "rotary embedding; give a positive number of rotations (DeepSeek-V3: "
-                        "beta_fast 32, beta_slow 1) or leave the key out")
-        if rtype == "yarn" and "original" in out:
+        if out["type"] == "yarn" and "original" in out:
             # NOTE: YaRN stretches the trained context by `factor`: DeepSeek-V3 40 x 4096 =
             # 163,840 tokens; gpt-oss 32 x 4096 = 131,072 (rope_scaling block of config.json).
-            out["extended"] = int(factor * out["original"])
-            out["formula"] = f"{factor:g} x {out['original']} ({k}: yarn)"
-        return out
+            out["extended"] = int(out["factor"] * out["original"])
+            out["formula"] = f"{out['factor']:g} x {out['original']} ({k}: yarn)"
+        return {**out, **mrope}
     return {}
 
 

@@ -32,6 +32,7 @@ from planner.model.config.leftovers import (
     refused_null_fields,
 )
 from planner.model.config.length import (
+    rope_layer_types,
     rope_scaling,
     tokenizer_length,
     tokenizer_length_unusable,
@@ -337,7 +338,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     if text_layers in HUNYUAN_TYPES:
         hunyuan_notes(r, layers, notes)
     tie, text_tie = tie_embeddings(top, r, model_type)
-    max_pos, rope, window = _context_length(r, top, model_type)
+    max_pos, rope, window = _context_length(r, top, model_type, rope_layer_types(layers))
     quant, unplanned, unread = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"),
                                       layers, text_layers)
     if quant is None:
@@ -409,16 +410,17 @@ def _readers(config: dict, notes: Notes) -> tuple[Reader, Reader, dict | None, s
     return top, r, text_cfg, model_type
 
 
-def _context_length(r: Reader, top: Reader, model_type: str
+def _context_length(r: Reader, top: Reader, model_type: str, layer_types: frozenset[str]
                     ) -> tuple[int, dict, WindowInputs]:
     """(max_position_embeddings, rope scaling, window inputs), the extended context recorded
-    as a field where rope scaling gives one."""
+    as a field where rope scaling gives one; `layer_types`: the attention layer types whose
+    blocks a rope object nested by layer type is checked for (length.rope_layer_types)."""
     max_pos = r.defaulted_int(
         "max context",
         ("max_position_embeddings", "n_positions", "max_sequence_length"),
         *NO_CLASS_MAX_POSITION,
     )
-    rope = rope_scaling(r, top, max_pos)
+    rope = rope_scaling(r, top, max_pos, layer_types)
     window = window_inputs(r, top, max_pos, model_type)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
