@@ -611,9 +611,22 @@ def _module_components(name: str) -> tuple[Component, ...] | None:
     return None
 
 
+def _regex_as_name(name: str) -> str:
+    """A compressed-tensors "re:" entry as the module name it matches ('re:.*mlp\\.gate$' ->
+    '.*mlp.gate'), any other entry as it is.
+
+    NOTE: vLLM's compressed-tensors loader ignores a layer whose name re.match-es an entry's
+    pattern after "re:" (compressed_tensors/utils.py _is_equal_or_regex_match, 0.19.0 and
+    0.34.0 wheels); llm-compressor recipes keep MoE gates so ("re:.*mlp.gate$")."""
+    if not name.startswith("re:"):
+        return name
+    return name.removeprefix("re:").rstrip("$").replace("\\", "")
+
+
 def _place(name: str) -> tuple[int | None, tuple[Component, ...]] | None:
     """(its layer, None for every layer or a model-wide module; its components) of one module
-    name or glob; None if unknown."""
+    name, glob or compressed-tensors regex (_regex_as_name); None if unknown."""
+    name = _regex_as_name(name)
     components = _module_components(name)
     if components is None:
         return None

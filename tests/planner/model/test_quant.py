@@ -281,6 +281,16 @@ def test_exclusions_minimax_bare_names_and_mtp():
     assert ex.all_layers == frozenset() and ex.unmatched == ()
 
 
+def test_exclusions_compressed_tensors_regexes():
+    """A compressed-tensors "re:" entry is read as the name it matches (vLLM's
+    _is_equal_or_regex_match re.match-es the pattern): llm-compressor's MoE recipe keeps the
+    gates, not the dense MLP (as read before)."""
+    ex = parse_exclusions(("lm_head", "re:.*mlp.gate$"))
+    assert ex.all_layers == {"lm_head", "router"} and ex.unmatched == ()
+    ex = parse_exclusions((r"re:model\.layers\.3\.self_attn.*", r"re:.*mlp\.gate$"))
+    assert ex.by_layer == {3: {"attention"}} and ex.all_layers == {"router"}
+
+
 def test_exclusions_whole_mlp_and_unknown_names():
     ex = parse_exclusions(("model.layers.3.mlp", "model.foo.bar"))
     assert ex.by_layer[3] == {"dense_mlp", "experts", "shared_experts", "router"}
