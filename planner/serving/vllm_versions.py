@@ -321,6 +321,15 @@ LinearBase no ignore list names, Fp8LinearMethod, as for Qwen3-MoE's
 (QWEN3_MOE_GATE_QUANTIZED_FROM). qwen3_5.py (0.17.0-0.34.0) builds Qwen3NextSparseMoeBlock, so
 Qwen3.5's gate never takes it. router_dtype.GATE_QUANT_CONFIG_SPANS."""
 
+AWQ_STORED_DTYPES_FROM: Version = (0, 11, 1)
+"""NOTE: the first wheel whose AWQ loaders, given no modules_to_not_convert, derive it from the
+checkpoint's safetensors dtypes: AWQConfig / AWQMarlinConfig.maybe_update_config (0.11.1-0.23.0)
+and AutoAWQConfig.maybe_update_config (0.24.0-0.34.0): `if self.modules_to_not_convert: return`,
+else every layer whose tensors are all float16 / bfloat16 / float32 is left unquantized (run by
+VllmConfig at start-up). The 0.9.0-0.11.0 wheels have no such method: an empty or absent list
+keeps nothing 16-bit, and get_quant_method hands every LinearBase AWQLinearMethod / AWQMarlin-
+LinearMethod (a MoE gate built with the quant config too: router_dtype.gate_quantized)."""
+
 CORRECTION_BIAS_FP32_FROM: Version = (0, 10, 2)
 """NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds, where `topk_method == "noaux_tc"`,
 `self.gate.e_score_correction_bias = nn.Parameter(torch.empty(config.n_routed_experts))` in the

@@ -30,6 +30,7 @@ from planner.model.params import (
 from planner.model.quant import (
     KEPT_BITS,
     Component,
+    Exclusions,
     QuantScheme,
     checkpoint_exclusions,
     checkpoint_formats,
@@ -127,8 +128,8 @@ class WeightLoadRules(NamedTuple):
     # a MoE router bias that is gate.e_score_correction_bias, held in float32
     # (router_dtype.correction_bias_fp32)
     correction_bias_fp32: bool = False
-    # the MoE router in the scheme's own bits where the scheme keeps it 16-bit: a runtime
-    # quantization that takes it (router_dtype.gate_quantized)
+    # the MoE router in the scheme's own bits where the scheme keeps it 16-bit: a checkpoint's
+    # method or a runtime quantization that takes it (router_dtype.gate_quantized)
     router_quantized: bool = False
     # (hidden, per-rank width) multiples the routed experts are padded to (weight_load.
     # expert_padding: MXFP4's kernel's, else 16-bit experts' TRT-LLM width), held and read
@@ -502,19 +503,22 @@ def layer_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown
                 ) -> tuple[int, ...]:
     """Per decoder layer, the first layer equal to it in all that _terms reads of a layer in
     this weight format (its mixer and MLP, parameters and bits as stored, which the bits
-    loaded follow: _without_linear_zeros; not its index): two stages whose layers match kind
-    for kind sum the same figures in the same order, so rank_weights works one of them out
-    for both."""
+    loaded follow: _without_linear_zeros; whether the checkpoint's exclusion list names its
+    router, which _loaded_bits reads; not its index): two stages whose layers match kind for
+    kind sum the same figures in the same order, so rank_weights works one of them out for
+    both."""
     return _LAYER_KINDS.get_all((spec, params), (scheme.memo_key,), _find_layer_kinds, spec,
-                                params, _scheme_bits(spec, scheme))
+                                params, _scheme_bits(spec, scheme),
+                                checkpoint_exclusions(spec, scheme))
 
 
-def _find_layer_kinds(spec: ModelSpec, params: ParamBreakdown, bits: "_SchemeBits"
-                      ) -> tuple[int, ...]:
+def _find_layer_kinds(spec: ModelSpec, params: ParamBreakdown, bits: "_SchemeBits",
+                      exclusions: Exclusions) -> tuple[int, ...]:
     """Work out what layer_kinds caches."""
-    return first_alike((layer.mixer, layer.mlp, lp.model_copy(update={"index": 0}), b)
-                       for layer, lp, b in zip(spec.layers, params.layers, bits.layers,
-                                               strict=True))
+    return first_alike((layer.mixer, layer.mlp, lp.model_copy(update={"index": 0}), b,
+                        exclusions.excluded(i, "router"))
+                       for i, (layer, lp, b) in enumerate(zip(spec.layers, params.layers,
+                                                              bits.layers, strict=True)))
 
 
 def rank_totals(terms: tuple[WeightTerms, ...]) -> tuple[int, ...]:
@@ -1008,20 +1012,23 @@ def _loaded_bits(spec: ModelSpec, scheme: QuantScheme, rules: WeightLoadRules) -
     """The scheme's bits as this release loads them on this layout: less the linear layers'
     zero points it frees (_without_linear_zeros), routed experts in the scheme's own format at
     MoE WNA16's bits where they fall back there (rules.wna16_expert_bits), a 16-bit router in
-    the scheme's bits where the runtime quantization takes it (rules.router_quantized)."""
+    the scheme's bits where the quantization takes it (rules.router_quantized) and the
+    checkpoint's exclusion list does not name that layer's (quant.checkpoint_exclusions)."""
     bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
     if not (rules.wna16_expert_bits or rules.router_quantized):
         return bits
     own = scheme.bits_per_weight
+    exclusions = checkpoint_exclusions(spec, scheme)
 
-    def loaded(component: str, b: float) -> float:
+    def loaded(component: str, b: float, i: int) -> float:
         if component == "experts" and b == own and rules.wna16_expert_bits:
             return rules.wna16_expert_bits
-        return own if component == "router" and b == KEPT_BITS and rules.router_quantized else b
+        return own if (component == "router" and b == KEPT_BITS and rules.router_quantized
+                       and not exclusions.excluded(i, "router")) else b
 
     return replace(bits, layers=tuple(
-        tuple(loaded(c, b) for c, b in zip(_LAYER_COMPONENTS, layer, strict=True))
-        for layer in bits.layers))
+        tuple(loaded(c, b, i) for c, b in zip(_LAYER_COMPONENTS, layer, strict=True))
+        for i, layer in enumerate(bits.layers)))
 
 
 def _without_linear_zeros(bits: _SchemeBits, scheme: QuantScheme, freed: float) -> _SchemeBits:

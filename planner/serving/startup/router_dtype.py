@@ -1,15 +1,17 @@
 """Which of a MoE router's weights vLLM holds in float32 beyond the model dtype, per release and
 GPU: one rule per model_type that names the vLLM model file building its router
-(ROUTER_DTYPE_RULES); and where a runtime quantization takes the router below it
-(gate_quantized). Read by weight_load.weight_load_rules for weights.rank_weights."""
+(ROUTER_DTYPE_RULES); and where a quantized checkpoint's method or a runtime quantization
+takes the router below it (gate_quantized). Read by weight_load.weight_load_rules for
+weights.rank_weights."""
 
 from typing import Literal, NamedTuple
 
-from planner.model.quant import QuantScheme
-from planner.model.spec import ModelSpec, MoeMlp
+from planner.model.quant import QuantScheme, stored_format
+from planner.model.spec import ModelSpec, MoeMlp, QuantSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.startup.device import capability
 from planner.serving.vllm_versions import (
+    AWQ_STORED_DTYPES_FROM,
     CORRECTION_BIAS_FP32_FROM,
     DEEPSEEK_GATE_ROUTER_DTYPE_SPAN,
     ERNIE_GATE_FP32_FROM,
@@ -138,12 +140,66 @@ mixtral.py, olmoe.py (0.9.0-0.33.0), phimoe.py, granitemoe.py, llama4.py, gpt_os
 jamba.py, flex_olmo.py."""
 
 
+GATE_QUANTIZING_METHODS = frozenset({"fp8", "compressed-tensors", "modelopt", "bitsandbytes"})
+"""The checkpoint methods whose vLLM loader quantizes a MoE gate built with the quant config
+unless the checkpoint's exclusion list names it; AWQ's does so only where it reads a list
+(checkpoint_gate_quantized).
+
+NOTE: each method's get_quant_method for a ReplicatedLinear (GateLinear, a ReplicatedLinear,
+from 0.32.0) prefixed "model.layers.N.mlp.gate", read in the 0.19.0 and 0.34.0 wheels:
+Fp8Config (fp8.py, block-wise or per-tensor checkpoints): is_layer_skipped(prefix,
+ignored_layers) (exact prefix; 0.34.0 match_mode "exact") -> UnquantizedLinearMethod, else
+Fp8LinearMethod (fp8 weight + its block or tensor scales). CompressedTensorsConfig
+(compressed_tensors.py get_scheme_dict): should_ignore_layer (exact name or "re:" regex) -> None
+(unquantized), else find_matched_target, whose class-name match takes a "Linear" target
+(`"linear" in "replicatedlinear"` / "gatelinear"), so the gate gets the group's scheme
+(W4A16, W8A8, FP8, NVFP4); a config whose targets match nothing of the gate raises "Unable to
+find matching target" in 0.19.0 and leaves it unquantized in 0.34.0 (not read here: targets).
+ModelOptFp8Config / ModelOptNvFp4Config (modelopt.py): is_layer_excluded (exact, substring or
+fnmatch wildcard of exclude_modules) -> UnquantizedLinearMethod, else the FP8 / NVFP4 linear
+method; the MIXED_PRECISION config leaves every layer quantized_layers does not list
+unquantized (the checkpoint's module_formats: not this rule). BitsAndBytesConfig
+(bitsandbytes.py, 0.19.0; dropped in 0.28.0): is_layer_skipped_bnb(prefix,
+llm_int8_skip_modules) -> UnquantizedLinearMethod, else BitsAndBytesLinearMethod, which the
+loader's _get_bnb_target_modules then quantizes (NF4 at load under --quantization
+bitsandbytes). The others keep it 16-bit whatever the list: Mxfp4Config hands every LinearBase
+UnquantizedLinearMethod (MXFP4 is the experts'); GPTQConfig / GPTQMarlinConfig (0.19.0) and
+AutoGPTQConfig (0.34.0) quantize a layer only where modules_in_block_to_quantize names it, and
+maybe_update_config fills that list from the checkpoint's safetensors dtypes where the config
+gives none (from 0.11.0): a gate stored 16-bit stays 16-bit (Qwen's GPTQ checkpoints; 0.10.2's
+qwen3_moe.py / qwen3_next.py drop the gate's quant config for GPTQ; 0.10.1 hands it GPTQ, not
+checked). AWQConfig / AWQMarlinConfig (0.19.0) and AutoAWQConfig (0.34.0): is_layer_skipped(
+prefix, modules_to_not_convert, substring match) -> UnquantizedLinearMethod, else the AWQ
+(Marlin) linear method, the checkpoint's int4 qweight / qzeros / scales
+(vllm_versions.AWQ_STORED_DTYPES_FROM: the list it reads)."""
+
+
+def checkpoint_gate_quantized(quant: QuantSpec, version: Version) -> bool:
+    """Whether vLLM `version` builds a MoE gate handed this checkpoint's quant config in the
+    checkpoint's format where its exclusion list does not name the gate
+    (GATE_QUANTIZING_METHODS): AWQ only where it reads a list (config.json gives one, or
+    before vllm_versions.AWQ_STORED_DTYPES_FROM), not ModelOpt MIXED_PRECISION (module_formats:
+    an unlisted gate is unquantized)."""
+    if quant.module_formats:
+        return False
+    if quant.method == "awq":  # awq_marlin too (config.quant._gptq_awq)
+        return quant.excluded_key is not None or version < AWQ_STORED_DTYPES_FROM
+    return quant.method in GATE_QUANTIZING_METHODS
+
+
 def gate_quantized(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:
-    """Whether vLLM `version` holds the MoE gate in the runtime scheme's bits rather than the
-    16-bit the scheme keeps routers in (weights.rank_weights router_quantized): `--quantization
-    fp8` on a 16-bit checkpoint (fp8-tensor), whose Fp8Config / online fp8_per_tensor config
-    quantizes every LinearBase it is handed, of a model_type whose gate takes the model's
-    quant_config in `version` (GATE_QUANT_CONFIG_SPANS)."""
+    """Whether vLLM `version` holds the MoE gate in the scheme's bits rather than the 16-bit the
+    scheme keeps routers in (weights.rank_weights router_quantized; each layer whose gate the
+    checkpoint's exclusion list does not name), for a model_type whose gate takes the model's
+    quant_config in `version` (GATE_QUANT_CONFIG_SPANS): the checkpoint as stored where its
+    method's loader quantizes such a gate (checkpoint_gate_quantized), else a runtime
+    quantization of a 16-bit checkpoint (`--quantization fp8`: Fp8Config / the online
+    fp8_per_tensor config quantizes every LinearBase it is handed; `--quantization
+    bitsandbytes`: every one BitsAndBytesConfig hands its method, GATE_QUANTIZING_METHODS)."""
     span = GATE_QUANT_CONFIG_SPANS.get(spec.model_type)
-    return (scheme.key == "fp8-tensor" and scheme.runtime and spec.is_moe and span is not None
-            and span.start <= version and (span.until is None or version < span.until))
+    if not (spec.is_moe and span is not None and span.start <= version
+            and (span.until is None or version < span.until)):
+        return False
+    if stored_format(spec, scheme):
+        return checkpoint_gate_quantized(spec.quant, version)
+    return scheme.runtime
