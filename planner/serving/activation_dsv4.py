@@ -89,7 +89,12 @@ def dsv4_marlin(compute_capability: str) -> bool:
     datacenter Blackwell (fused_moe/oracle/mxfp4.py select_deepseek_v4_mxfp4_moe_backend, the
     0.21.0-0.25.0 wheels: FlashInfer TRT-LLM MXFP8 and DeepGEMM MXFP4 first, both
     is_device_capability_family(100) only, then Marlin, compute capability >= 7.5). An unknown
-    capability reads as Marlin, as planner.serving.mxfp4.mxfp4_kernel does."""
+    capability reads as Marlin, as planner.serving.mxfp4.mxfp4_kernel does. Each worker picks
+    it from its own GPU (plan.worker.overheads passes the worker's capability): vLLM calls
+    select_deepseek_v4_mxfp4_moe_backend in Mxfp4MoEMethod.__init__ as the worker builds its
+    model (quantization/mxfp4.py, 0.30.0 and 0.34.0 wheels), and each kernel class's
+    is_supported_config reads that process's current_platform, so on a mixed cluster an H100
+    stage runs Marlin beside a B200 stage that does not."""
     capability = parse_capability(compute_capability)
     return capability is None or capability[0] != 10
 

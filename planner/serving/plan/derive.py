@@ -558,10 +558,11 @@ def state_dtypes(request: PlanRequest) -> StateRules:
 
 
 def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
-    """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
-    resolved settings and the settings' overrides."""
+    """Everything _worker_overheads reads besides the spec, layout, stage and worker's GPU
+    capability (plan.worker.overheads keys those): the Worker's resolved settings and the
+    settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
-            r.max_model_len, r.compute_capability, r.comm_counted,
+            r.max_model_len, r.comm_counted,
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,

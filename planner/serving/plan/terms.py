@@ -460,7 +460,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
     attention_ws = 0 if s.cuda_graph_bytes is not None else r.flashinfer_workspaces[
-        st.cluster.nodes[bind.node].gpu.compute_capability]
+        _capability(st, bind)]
     terms = [
         _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
@@ -506,6 +506,12 @@ def _budget_term(st: Setup, bind: RankMemory) -> Term:
                   "gpu_memory_utilization": s.gpu_memory_utilization})
 
 
+def _capability(st: Setup, bind: RankMemory) -> str:
+    """The binding GPU's compute capability: the one its worker's overheads were worked out
+    on (plan.worker.overheads), not node 0's."""
+    return st.cluster.nodes[bind.node].gpu.compute_capability
+
+
 def _profile_activation_term(st: Setup, bind: RankMemory, warm: WarmRestart | None,
                              eplb: tuple[int, str, TermInputs], workspace: tuple[int, str],
                              v2_note: str) -> Term:
@@ -515,7 +521,7 @@ def _profile_activation_term(st: Setup, bind: RankMemory, warm: WarmRestart | No
     s, layout, r = st.s, st.layout, st.facts.r
     forward, act_formula = activation_bytes(
         r.facts, st.facts.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt,
-        r.seqs, layout.tp, r.act_b, r.max_model_len, layout.expert_tp, r.compute_capability,
+        r.seqs, layout.tp, r.act_b, r.max_model_len, layout.expert_tp, _capability(st, bind),
         *r.sampler, not s.skip_mm_profiling and s.activation_bytes is None,
         r.encoder_every_stage, r.encoder_rules,
         workspace[0] if s.activation_bytes is None else 0, sequence_parallel(st),

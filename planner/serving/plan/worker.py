@@ -43,8 +43,9 @@ def memory(st: Setup, pp_stage: int, weights: int, total: int, cc: str) -> tuple
 
 def overheads(st: Setup, pp_stage: int, cc: str) -> Overheads:
     """The terms subtracted from a worker's budget on a GPU of compute capability `cc` (whose
-    FlashInfer workspace its graph estimate holds: Resolved.flashinfer_workspaces), kept in
-    its layout's facts once found.
+    FlashInfer workspace its graph estimate holds, Resolved.flashinfer_workspaces, and from
+    which its profile run picks DeepSeek-V4's MoE kernel, activation_dsv4.dsv4_marlin), kept
+    in its layout's facts once found.
     They read neither its weights nor the KV dtype nor the weight format (but EPLB's profile
     rearrangement, whose bytes the key holds), so a sweep's formats and KV dtypes share them:
     cached per spec, engine, layout, what they read of the stage (its layers' widths:
@@ -61,7 +62,7 @@ def overheads(st: Setup, pp_stage: int, cc: str) -> Overheads:
         buffer = (all2all_buffer(st, pp_stage) or (0,))[0]
         key = ("overheads", shared.ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
-               f.r.overhead_key, sequence_parallel(st), f.r.flashinfer_workspaces[cc])
+               f.r.overhead_key, sequence_parallel(st), cc, f.r.flashinfer_workspaces[cc])
         known = f.overheads[pp_stage, cc] = _OVERHEADS.get(
             st.spec, key, _worker_overheads, st, pp_stage, workspace, buffer, eplb, warm, cc)
     return known
@@ -71,12 +72,15 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
                       warm: int, cc: str) -> Overheads:
     """Work out the overheads overheads caches, with the stage's parts its key holds (the
     MoE workspace, all-to-all buffer, EPLB profile rearrangement and V2 warm peak, in bytes)
-    and the GPU's compute capability `cc` (its FlashInfer workspace)."""
+    and the worker's own GPU's compute capability `cc` (its FlashInfer workspace, and
+    DeepSeek-V4's MoE kernel, whose workspace its activation peak holds: activation_dsv4.
+    dsv4_marlin; vLLM picks both in the worker's process, so a later stage on another GPU
+    model picks its own)."""
     layout, r = st.layout, st.facts.r
     return shared.ENGINE.overheads(Worker(
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
-        r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
+        r.max_model_len, cc, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
         eplb, warm, sequence_parallel(st), r.flashinfer_workspaces[cc],
     ), st.s, r.subtract_graphs)

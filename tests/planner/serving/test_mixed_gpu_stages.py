@@ -1,0 +1,65 @@
+"""Mixed-GPU clusters: each pipeline stage's profile-run terms follow its own GPU, as vLLM
+picks the kernels in each worker's process (plan.worker.overheads), worked out by hand."""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
+from planner.serving.plan import PlanRequest, plan, plan_summary
+
+DSV4 = "deepseek-ai/DeepSeek-V4-Flash"
+
+
+def _request(first: str, second: str) -> PlanRequest:
+    nodes = tuple(NodeSpec(gpu=gpu_preset(key), gpus_per_node=8, intra_node_link="nvlink")
+                  for key in (first, second))
+    return PlanRequest(model=catalog_spec(DSV4), cluster=ClusterSpec(nodes=nodes, source="test"),
+                       layout={"tp": 8, "pp": 2},
+                       engine=EngineSettings(vllm_version="0.30.0", max_model_len=8192))
+
+
+def _forward_without_workspace(t: int) -> int:
+    """DeepSeek-V4-Flash's indexer moment at TP 8 less the shared workspace, by hand from
+    config.json (hidden 4,096, hc_mult 4, 64 heads of 512, q_lora_rank 1,024, index_n_heads
+    64, index_head_dim 128; bf16) and activation_dsv4's tensors: 64 / 8 = 8 local heads pad
+    to 64 (FlashMLA's get_padded_num_q_heads)."""
+    streams = t * (4 + 1) * 4096 * 2
+    heads = 2 * t * 64 * 512 * 2  # o_padded + padded q
+    gemms = 2 * t * (1024 + 512) * 2 + t * 4 * 512 * 4 + t * 4 * 128 * 4 + t * 64 * 2
+    indexer = t * 64 * (128 + 4) + 512 * 1024 * 1024  # fp8 q + float32 weights, 512 MiB logits
+    return streams + heads + gemms + indexer
+
+
+# T = 8,192 (the H100's default batched tokens on 0.30.0, node 0's): streams 335,544,320 +
+# heads 1,073,741,824 + GEMMs 135,266,304 + indexer 606,076,928 = 2,150,629,376 B.
+# T = 16,384 (the B200's): twice that, 4,301,258,752, less the constant 512 MiB logits once:
+# 3,764,387,840 B.
+# Marlin (H100, 9.0; select_deepseek_v4_mxfp4_moe_backend, 0.30.0 wheel): N = 2,048 / 8 = 256,
+# K = 4,096; workspace13 T x 6 x 4,096 x 2 B + workspace2 T x 6 x max(512, 4,096) x 2 B:
+# 805,306,368 B at 8,192, 1,610,612,736 B at 16,384.
+# B200 (10.0: TRT-LLM MXFP8 / DeepGEMM, no Marlin): the workspace is FlashMLA's prefill gather
+# 4 x (8,192 / 4 + 128 window + T) x 512 x 2 B: 42,467,328 B at 8,192, 76,021,760 B at 16,384
+# (the indexer's K gather, 8,192 x 40 / 4 x 132 + 1 MiB = 11,862,016 B, is smaller).
+@pytest.mark.parametrize("first, second, t, h100, b200", [
+    ("h100-sxm", "b200", 8192, 2_150_629_376 + 805_306_368, 2_150_629_376 + 42_467_328),
+    ("b200", "h100-sxm", 16384, 3_764_387_840 + 1_610_612_736, 3_764_387_840 + 76_021_760),
+])
+def test_dsv4_stage_holds_its_own_gpus_moe_workspace(first, second, t, h100, b200):
+    # Node 0's capability gave both stages its own kernel before: with the H100 first both
+    # stages held Marlin's 2,955,935,744 B, with the B200 first both 3,840,409,600 B. The
+    # forward is each stage's peak: the sampler's moment (3.637 x seqs x 129,280 x 4 B, about
+    # 1.8 GiB, plus the workspace) is lower on the last stage.
+    assert _forward_without_workspace(t) == {8192: 2_150_629_376, 16384: 3_764_387_840}[t]
+    request = _request(first, second)
+    p = plan(request)
+    by_gpu = {key: {rank.activation_bytes for rank in p.per_gpu if rank.pp_stage == stage}
+              for stage, key in enumerate((first, second))}
+    assert by_gpu == {"h100-sxm": {h100}, "b200": {b200}}
+    # the binding rank is an H100's (its pool is smaller); the activation term is worked out
+    # on its GPU, and the sweep's summary sizes the same worker
+    binding = p.per_gpu[p.binding_rank]
+    assert binding.pp_stage == (first, second).index("h100-sxm")
+    assert next(t.value for t in p.terms if t.key == "activation") == h100
+    summary = plan_summary(request)
+    assert summary.kv_cache_bytes_per_gpu == binding.kv_cache_bytes
