@@ -57,7 +57,7 @@ from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
-from planner.serving.plan.facts import Resolved
+from planner.serving.plan.facts import Capture, Resolved
 from planner.serving.plan.models import PlanRequest
 from planner.serving.plan.moe import all2all_taken
 from planner.serving.plan.notes import gpu_notes, model_notes, setting_notes
@@ -246,22 +246,19 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
     selector_kv = "fp8" if fp8_kv else s.kv_cache_dtype  # the KV dtype the selector sees
-    mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor) or (
-        rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
-                                                  gpu.compute_capability, selector_kv))
-    flex_piecewise = flex_decodes_piecewise(gpu, spec, rules)
     spec_tokens = (s.num_speculative_tokens if spec.mtp_layers or s.speculative_draft is not None
                    else 0)
-    spec_piecewise = spec_piecewise_backend(spec, rules, gpu.compute_capability, gpu.vendor,
-                                            selector_kv, served, spec_tokens,
-                                            not text_only(spec, s), s.block_size)
-    graph_args = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
-                  not (mla_piecewise or flex_piecewise or spec_piecewise), spec_tokens,
-                  runner[0], graph_tp)
-    graphs = lora_graph_count(cuda_graph_count(*graph_args), s.enable_lora, rules.version,
-                              runner[0], s.max_loras, s.specialize_active_lora)
     act_b = TORCH_DTYPE_BYTES[served]
     subtract_graphs = rules.graphs_subtracted and not s.enforce_eager
+    # the capture sizes are node 0's (config/vllm.py _set_cudagraph_sizes, where the VllmConfig
+    # is built; a --nnodes headless node builds its own: docs/known-limits.md); each GPU
+    # model's workers resolve their own cudagraph mode (Capture)
+    sizes = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules)
+    captures = {cc: _capture(spec, s, rules, cc, gpu.vendor, (selector_kv, served), sizes,
+                             (spec_tokens, runner[0], graph_tp), act_b, subtract_graphs)
+                for cc in ccs}
+    graph_args = (*sizes, captures[gpu.compute_capability].full_decode, spec_tokens, runner[0],
+                  graph_tp)
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -283,13 +280,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         facts=text_only_facts(spec) if text_only(spec, s) else model_facts(spec),
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
-        graphs=graphs,
-        flashinfer_workspaces={cc: flashinfer_workspace(spec, s, cc, act_b, graphs[1],
-                                                        subtract_graphs, runner[0])
-                               for cc in ccs},
-        mla_piecewise=mla_piecewise,
-        flex_piecewise=flex_piecewise,
-        spec_piecewise=None if mla_piecewise or flex_piecewise else spec_piecewise,
+        captures=captures,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9
         and VLLM_KV_DTYPE[selector_kv] in ("fp8", "fp8_e4m3"),
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,
@@ -343,6 +334,30 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
             spec.name or "<model>", scheme, s, config_quant_method(spec), rules.version)
         else None,
     )
+
+
+def _capture(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cc: str, vendor: str,
+             dtypes: tuple[str, str], sizes: tuple, draft: tuple[int, str, int], act_b: int,
+             subtract_graphs: bool) -> Capture:
+    """What a worker on a GPU of compute capability `cc` captures (Capture): its attention
+    backend's cudagraph support on that GPU (TRITON_MLA, FLEX_ATTENTION or a draft's backend
+    without full graphs), the graphs at the capture `sizes` (cuda_graph_count's first four
+    arguments; `draft`: its last three) and FlashInfer's workspace; `dtypes`: the KV dtype the
+    backend selector sees and the served dtype."""
+    selector_kv, served = dtypes
+    mla = triton_mla_piecewise(spec, rules, cc, vendor) or (
+        rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version, cc,
+                                                  selector_kv))
+    flex = flex_decodes_piecewise(cc, spec, rules)
+    drafted = None if mla or flex else spec_piecewise_backend(
+        spec, rules, cc, vendor, selector_kv, served, draft[0], not text_only(spec, s),
+        s.block_size)
+    graphs = lora_graph_count(
+        cuda_graph_count(*sizes, not (mla or flex or drafted), *draft), s.enable_lora,
+        rules.version, draft[1], s.max_loras, s.specialize_active_lora)
+    return Capture(graphs, mla, flex, drafted,
+                   flashinfer_workspace(spec, s, cc, act_b, graphs[1], subtract_graphs,
+                                        draft[1]))
 
 
 def _graph_refusal(s: EngineSettings, graph_args: tuple) -> tuple[str, ...]:
@@ -542,11 +557,12 @@ def _cc(gpu) -> tuple[int, int]:
 
 def piecewise_decode(request: PlanRequest) -> tuple[bool, bool]:
     """Why the plan decodes with piecewise CUDA graphs on a release that captures full decode
-    graphs, for the speed's cost and caveat: (its MLA attention on TRITON_MLA,
-    engine.triton_mla_piecewise or mla_block.triton_mla_fallback; its attention on
-    FLEX_ATTENTION, startup.attention_backend.flex_decodes_piecewise)."""
+    graphs, for the speed's cost and caveat, on node 0's GPU (the speed model's): (its MLA
+    attention on TRITON_MLA, engine.triton_mla_piecewise or mla_block.triton_mla_fallback; its
+    attention on FLEX_ATTENTION, startup.attention_backend.flex_decodes_piecewise)."""
     r = resolve(request.model, request.cluster, request.engine, request.layout)
-    return r.mla_piecewise, r.flex_piecewise
+    capture = r.captures[r.compute_capability]
+    return capture.mla_piecewise, capture.flex_piecewise
 
 
 def state_dtypes(request: PlanRequest) -> StateRules:
@@ -561,7 +577,7 @@ def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
     """Everything _worker_overheads reads besides the spec, layout, stage and worker's GPU
     capability (plan.worker.overheads keys those): the Worker's resolved settings and the
     settings' overrides."""
-    return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
+    return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node,
             r.max_model_len, r.comm_counted,
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,

@@ -57,6 +57,28 @@ class Setup(NamedTuple):
     facts: LayoutFacts
 
 
+class Capture(NamedTuple):
+    """The CUDA graphs a worker on one GPU model captures, and why it decodes without full
+    graphs: vLLM picks each worker's attention backend from its own GPU (platforms/cuda.py
+    get_attn_backend_cls) and resolves its cudagraph mode from that backend's support in the
+    worker (gpu_model_runner.py _check_and_update_cudagraph_mode, 0.19.0 and 0.30.0 wheels;
+    v1/worker/gpu/model_runner.py resolve_cudagraph_mode_and_sizes, 0.30.0 and 0.34.0), so a
+    stage on another GPU model captures its own."""
+
+    graphs: tuple[int, int]  # (piecewise, full): engine.cuda_graph_count
+    mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
+    flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
+    spec_piecewise: str | None  # spec_graph_mode.spec_piecewise_backend: a draft, no full graphs
+    # FlashInfer's workspace inside the CUDA graph estimate, in bytes
+    # (plan.worker.flashinfer_workspace)
+    flashinfer_workspace: int
+
+    @property
+    def full_decode(self) -> bool:
+        """Whether its attention backend allows full decode graphs."""
+        return not (self.mla_piecewise or self.flex_piecewise or self.spec_piecewise)
+
+
 class Resolved(NamedTuple):
     """The layout-independent part of a setup: one per (model, cluster, settings, engine)."""
 
@@ -77,15 +99,10 @@ class Resolved(NamedTuple):
     nvswitch_sharp: bool
     compute_capability: str
     gpus_per_node: int
-    graphs: tuple[int, int]
-    # FlashInfer's workspace inside the CUDA graph estimate, in bytes, by the compute
-    # capability of each of the cluster's GPUs (plan.worker.flashinfer_workspace: vLLM picks
-    # each worker's attention backend from its own GPU): worked out once per capability here,
-    # not once per worker and term
-    flashinfer_workspaces: dict[str, int]
-    mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
-    flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
-    spec_piecewise: str | None  # spec_graph_mode.spec_piecewise_backend: a draft, no full graphs
+    # what a worker's CUDA graph estimate holds, by the compute capability of each of the
+    # cluster's GPUs (Capture): worked out once per capability here, not once per worker and
+    # term; node 0's is captures[compute_capability]
+    captures: dict[str, Capture]
     fa4_fp8_hd512: bool
     comm_counted: bool  # before vllm_versions.COMM_BEFORE_SNAPSHOT_FROM
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)

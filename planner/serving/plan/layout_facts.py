@@ -432,7 +432,7 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: Resolved,
     A stage is another's kind where its TP ranks hold the same weight objects (rank_weights
     gives one object to the ranks of stages alike layer for layer with the same first / last
     duties: all that the overheads read of a stage, overheads), the same StageKv object and
-    the same GPUs (CUDA total and compute capability: Resolved.flashinfer_workspaces);
+    the same GPUs (CUDA total and compute capability: Resolved.captures);
     `own_nodes`: the all-to-all buffer reads which nodes each stage's ranks are on
     (all2all_buffer), so every stage is its own kind. Such a stage's workers
     size alike, pool for pool, so _conclude finds the same binding worker (the first of the
@@ -440,7 +440,7 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: Resolved,
     of Llama 3.1 405B) sizes a few workers, not one or more per stage."""
     gpus = min(layout.gpus, r.gpu_count)
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
-    totals, ccs = r.gpu_totals, tuple(r.flashinfer_workspaces)
+    totals, ccs = r.gpu_totals, tuple(r.captures)
     workers: list[tuple[int, int, int, str]] = []
     if len(totals) == len(ccs) == 1 and not own_nodes and positions == layout.tp * layout.pp:
         # every stage whole on GPUs of one size and capability: a stage's kind is its ranks'

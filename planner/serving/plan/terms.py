@@ -56,7 +56,7 @@ from planner.serving.lora.slots import lm_head_mapping_bytes, stage_parts, wrapp
 from planner.serving.lora.tower import tower_note
 from planner.serving.mm_modes import text_only, text_only_flag
 from planner.serving.moe_backend import B12X
-from planner.serving.plan.facts import Resolved, Setup
+from planner.serving.plan.facts import Capture, Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
 from planner.serving.plan.layout_facts import sized_lora
 from planner.serving.plan.models import RankMemory, Term, TermInputs, inputs_text
@@ -459,8 +459,8 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     eplb = eplb_profile(st, bind.pp_stage)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
-    attention_ws = 0 if s.cuda_graph_bytes is not None else r.flashinfer_workspaces[
-        _capability(st, bind)]
+    capture = r.captures[_capability(st, bind)]
+    attention_ws = 0 if s.cuda_graph_bytes is not None else capture.flashinfer_workspace
     terms = [
         _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
@@ -468,8 +468,9 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _profile_activation_term(st, bind, warm, eplb, workspace, v2_note + draft_profile),
         _non_torch_term(st, bind, buffer),
         *_runner_buffers_terms(st, bind, buffers, rules),
-        _graphs_term(s, r, bind, dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0]),
-                     _graphs_note(s, r, rules, v2_graphs + draft_graphs), attention_ws),
+        _graphs_term(s, r, bind, capture.graphs,
+                     dsv4_first_capture_bytes(r.facts.dsv4, capture.graphs[0]),
+                     _graphs_note(s, r, capture, rules, v2_graphs + draft_graphs), attention_ws),
         _kv_cache_term(st, bind, warm, stage, buffers),
         _per_token_term(st, bind, stage, rules),
         _block_term(st, stage, rules),
@@ -483,7 +484,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
             "flashinfer_workspace", "FlashInfer attention workspace (inside the CUDA graph "
             "estimate)", attention_ws, "B", f"VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE "
             f"{attention_ws:,} B x 1 buffer = {gib(attention_ws)}", WORKSPACE_NOTE,
-            {"flashinfer_workspace_bytes": attention_ws, "full_graphs": r.graphs[1]}))
+            {"flashinfer_workspace_bytes": attention_ws, "full_graphs": capture.graphs[1]}))
     lora = sized_lora(st.spec, s, r.vision_first_stage_only)
     if lora is not None:  # after the weights, which hold it
         terms.insert(2, _lora_term(st, bind, lora))
@@ -726,22 +727,24 @@ def _draft_on_stage(st: Setup, bind: RankMemory) -> str | None:
     return "EAGLE-3 drafter" if st.s.speculative_draft is not None else "MTP draft"
 
 
-def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, runner_graphs: str) -> str:
+def _graphs_note(s: EngineSettings, r: Resolved, capture: Capture, rules: VllmRules,
+                 runner_graphs: str) -> str:
     """The cuda_graphs term's note: whether the release subtracts the graphs, with V2's and the
-    draft's (`runner_graphs`: v2_term_notes, draft_startup.draft_graphs_note), Triton MLA's
-    piecewise graphs and DeepSeek-V4's capture."""
+    draft's (`runner_graphs`: v2_term_notes, draft_startup.draft_graphs_note), the piecewise
+    graphs the binding GPU's attention backend leaves (`capture`) and DeepSeek-V4's capture."""
     graphs_note = (
         "subtracted" if r.subtract_graphs
         else "none: --enforce-eager captures no CUDA graphs" if s.enforce_eager
         else f"reported, not subtracted (vLLM < {version_label(GRAPHS_SUBTRACTED_FROM)})")
     if not s.enforce_eager:
         graphs_note += runner_graphs
-        if r.mla_piecewise:
+        if capture.mla_piecewise:
             graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
-        if r.flex_piecewise:
+        if capture.flex_piecewise:
             graphs_note += "; " + FLEX_PIECEWISE_NOTE.format(v=rules.label)
-        if r.spec_piecewise:
-            graphs_note += "; " + spec_piecewise_note(r.spec_piecewise, s.num_speculative_tokens,
+        if capture.spec_piecewise:
+            graphs_note += "; " + spec_piecewise_note(capture.spec_piecewise,
+                                                      s.num_speculative_tokens,
                                                       rules)
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
@@ -1041,15 +1044,15 @@ def _non_torch_term(st: Setup, bind: RankMemory,
         "; ".join(p.source for p in parts) if s.non_torch_bytes is None else "", inputs)
 
 
-def _graphs_term(s: EngineSettings, r: Resolved, bind: RankMemory, first_capture: int,
-                 graphs_note: str, attention_ws: int) -> Term:
-    """The cuda_graphs term: the graphs captured at the per-graph figure (with DeepSeek-V4's
-    first capture and FlashInfer's workspace, the flashinfer_workspace term), or the given
-    figure."""
+def _graphs_term(s: EngineSettings, r: Resolved, bind: RankMemory, graphs: tuple[int, int],
+                 first_capture: int, graphs_note: str, attention_ws: int) -> Term:
+    """The cuda_graphs term: the (piecewise, full) `graphs` the binding GPU captures at the
+    per-graph figure (with DeepSeek-V4's first capture and FlashInfer's workspace, the
+    flashinfer_workspace term), or the given figure."""
     return _term(
         "cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
-        f"{GRAPH_BYTES_PER_GRAPH / MIB:.1f} MiB x ({r.graphs[0]} piecewise + "
-        f"{r.graphs[1]} full graphs)"
+        f"{GRAPH_BYTES_PER_GRAPH / MIB:.1f} MiB x ({graphs[0]} piecewise + "
+        f"{graphs[1]} full graphs)"
         + (f" + {first_capture / MIB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
            "first piecewise warm-up" if first_capture else "")
         + (f" + {attention_ws / MIB:.0f} MiB FlashInfer workspace in the first FULL capture "
@@ -1059,7 +1062,7 @@ def _graphs_term(s: EngineSettings, r: Resolved, bind: RankMemory, first_capture
         else f"{gib(bind.cuda_graph_bytes)}",
         graphs_note + (_graph_source(r.runner[0])
                        if s.cuda_graph_bytes is None and not s.enforce_eager else ""),
-        _graphs_inputs(s, r, first_capture))
+        _graphs_inputs(s, r, graphs, first_capture))
 
 
 def _graph_source(runner: str) -> str:
@@ -1075,7 +1078,8 @@ def _graph_source(runner: str) -> str:
             f"(vLLM {dispatch}: engine.cuda_graph_count)")
 
 
-def _graphs_inputs(s: EngineSettings, r: Resolved, first_capture: int) -> TermInputs:
+def _graphs_inputs(s: EngineSettings, r: Resolved, graphs: tuple[int, int],
+                   first_capture: int) -> TermInputs:
     """The cuda_graphs term's inputs: the fitted per-graph figure and the graphs captured
     (engine.cuda_graph_count, from the capture sizes max_num_seqs and max_num_batched_tokens
     give), or the given figure."""
@@ -1083,8 +1087,8 @@ def _graphs_inputs(s: EngineSettings, r: Resolved, first_capture: int) -> TermIn
         return {"cuda_graph_bytes": s.cuda_graph_bytes}
     if s.enforce_eager:
         return {"captured_graphs": 0}
-    return {"fitted_bytes_per_graph": GRAPH_BYTES_PER_GRAPH, "piecewise_graphs": r.graphs[0],
-            "full_graphs": r.graphs[1], "max_num_seqs": r.seqs, "max_num_batched_tokens": r.mbt,
+    return {"fitted_bytes_per_graph": GRAPH_BYTES_PER_GRAPH, "piecewise_graphs": graphs[0],
+            "full_graphs": graphs[1], "max_num_seqs": r.seqs, "max_num_batched_tokens": r.mbt,
             **({"first_capture_bytes": first_capture} if first_capture else {})}
 
 

@@ -43,7 +43,7 @@ def memory(st: Setup, pp_stage: int, weights: int, total: int, cc: str) -> tuple
 
 def overheads(st: Setup, pp_stage: int, cc: str) -> Overheads:
     """The terms subtracted from a worker's budget on a GPU of compute capability `cc` (whose
-    FlashInfer workspace its graph estimate holds, Resolved.flashinfer_workspaces, and from
+    CUDA graphs and FlashInfer workspace its graph estimate holds, Resolved.captures, and from
     which its profile run picks DeepSeek-V4's MoE kernel, activation_dsv4.dsv4_marlin), kept
     in its layout's facts once found.
     They read neither its weights nor the KV dtype nor the weight format (but EPLB's profile
@@ -62,7 +62,7 @@ def overheads(st: Setup, pp_stage: int, cc: str) -> Overheads:
         buffer = (all2all_buffer(st, pp_stage) or (0,))[0]
         key = ("overheads", shared.ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
-               f.r.overhead_key, sequence_parallel(st), cc, f.r.flashinfer_workspaces[cc])
+               f.r.overhead_key, sequence_parallel(st), cc, f.r.captures[cc])
         known = f.overheads[pp_stage, cc] = _OVERHEADS.get(
             st.spec, key, _worker_overheads, st, pp_stage, workspace, buffer, eplb, warm, cc)
     return known
@@ -72,17 +72,18 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
                       warm: int, cc: str) -> Overheads:
     """Work out the overheads overheads caches, with the stage's parts its key holds (the
     MoE workspace, all-to-all buffer, EPLB profile rearrangement and V2 warm peak, in bytes)
-    and the worker's own GPU's compute capability `cc` (its FlashInfer workspace, and
-    DeepSeek-V4's MoE kernel, whose workspace its activation peak holds: activation_dsv4.
-    dsv4_marlin; vLLM picks both in the worker's process, so a later stage on another GPU
-    model picks its own)."""
+    and the worker's own GPU's compute capability `cc` (its CUDA graphs and FlashInfer
+    workspace, Resolved.captures, and DeepSeek-V4's MoE kernel, whose workspace its activation
+    peak holds: activation_dsv4.dsv4_marlin; vLLM picks them in the worker's process, so a
+    later stage on another GPU model picks its own)."""
     layout, r = st.layout, st.facts.r
+    capture = r.captures[cc]
     return shared.ENGINE.overheads(Worker(
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
-        r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
+        r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, capture.graphs,
         r.max_model_len, cc, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
-        eplb, warm, sequence_parallel(st), r.flashinfer_workspaces[cc],
+        eplb, warm, sequence_parallel(st), capture.flashinfer_workspace,
     ), st.s, r.subtract_graphs)
 
 
@@ -96,9 +97,8 @@ def flashinfer_workspace(spec: ModelSpec, s: EngineSettings, compute_capability:
     (`runner`) only where its rules have one (VllmRules.v2_graph_estimate). It reads neither
     the layout nor the stage, but the GPU's compute capability, from which vLLM picks each
     worker's attention backend (platforms/cuda.py get_attn_backend_cls, 0.34.0 wheel):
-    plan.derive works it out once per capability of the cluster's GPUs
-    (Resolved.flashinfer_workspaces), which each worker's overheads and the graphs term read
-    for the worker's own GPU."""
+    plan.derive works it out once per capability of the cluster's GPUs (Resolved.captures),
+    which each worker's overheads and the graphs term read for the worker's own GPU."""
     rules = vllm_rules(s.vllm_version)
     subtracted = subtract_graphs and (runner == "v1" or rules.v2_graph_estimate)
     return graph_workspace_bytes(spec, rules.version, compute_capability, act_b, full_graphs,

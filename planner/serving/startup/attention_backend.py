@@ -14,7 +14,7 @@ forces (forced_backend_error)."""
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse_mla
-from planner.serving.hardware import GpuSpec
+from planner.serving.hardware import GpuSpec, capability_int
 from planner.serving.startup.device import capability
 from planner.serving.startup.unknown_capability import every_capability_refusal
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
@@ -548,9 +548,10 @@ def flex_attention_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> list[s
     return []
 
 
-def flex_decodes_piecewise(gpu: GpuSpec, spec: ModelSpec, rules: VllmRules) -> bool:
+def flex_decodes_piecewise(compute_capability: str, spec: ModelSpec, rules: VllmRules) -> bool:
     """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
-    layers run on FLEX_ATTENTION (below compute capability 8.0: FLEX_BELOW_SM80) on a release
+    layers run on FLEX_ATTENTION (below compute capability 8.0: FLEX_BELOW_SM80) on a GPU of
+    `compute_capability` on a release
     that otherwise captures full decode graphs: 0.11.0, whose FlexAttentionMetadataBuilder
     keeps the base class's AttentionCGSupport.NEVER (v1/attention/backends/flex_attention.py
     sets no cudagraph_support; utils.py AttentionMetadataBuilder's default), so
@@ -560,7 +561,7 @@ def flex_decodes_piecewise(gpu: GpuSpec, spec: ModelSpec, rules: VllmRules) -> b
     from 0.11.1 TRITON_ATTN (AttentionCGSupport.ALWAYS) or FlashInfer serves those GPUs.
     Not counted: float32 on 8.0+ under 0.11.0 (FLASH_ATTN refuses the dtype, so
     FlexAttention serves it there too)."""
-    cc = capability(gpu)
+    cc = capability_int(compute_capability)
     return (rules.full_graphs and cc is not None and cc < 80
             and rules.version[:3] in FLEX_BELOW_SM80
             and any(isinstance(layer.mixer, AttentionMixer) for layer in spec.layers))

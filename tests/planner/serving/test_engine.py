@@ -475,7 +475,7 @@ def test_triton_mla_and_flex_attention_on_the_releases_that_decode_piecewise_any
     # is the default for older GPUs"), whose builder keeps AttentionCGSupport.NEVER
     # (flex_attention.py sets no cudagraph_support), so _check_and_update_cudagraph_mode turns
     # FULL_AND_PIECEWISE into PIECEWISE; 0.10.2 is piecewise anyway, 0.11.1 takes TRITON_ATTN
-    v100, a100 = GPU_PRESETS["v100-32gb"], GPU_PRESETS["a100-80gb"]
+    v100, a100 = (GPU_PRESETS[key].compute_capability for key in ("v100-32gb", "a100-80gb"))
     assert flex_decodes_piecewise(v100, LLAMA_8B, vllm_rules("0.11.0"))
     assert not flex_decodes_piecewise(v100, LLAMA_8B, vllm_rules("0.10.2"))
     assert not flex_decodes_piecewise(v100, LLAMA_8B, vllm_rules("0.11.1"))

@@ -9,6 +9,9 @@ from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
 from planner.serving.plan import PlanRequest, plan, plan_summary
 
 DSV4 = "deepseek-ai/DeepSeek-V4-Flash"
+LITE = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+# engine.GRAPH_BYTES_PER_GRAPH: int(8.4 x 1,048,576) = 8,808,038 B
+PER_GRAPH = 8_808_038
 
 
 def _request(first: str, second: str) -> PlanRequest:
@@ -17,6 +20,17 @@ def _request(first: str, second: str) -> PlanRequest:
     return PlanRequest(model=catalog_spec(DSV4), cluster=ClusterSpec(nodes=nodes, source="test"),
                        layout={"tp": 8, "pp": 2},
                        engine=EngineSettings(vllm_version="0.30.0", max_model_len=8192))
+
+
+def _lite_request(first: str, second: str) -> PlanRequest:
+    """DeepSeek-V2-Lite at PP = 2 over two one-GPU nodes on vLLM 0.21.0, the batch limits given
+    (so node 0's GPU sets no default that differs)."""
+    nodes = tuple(NodeSpec(gpu=gpu_preset(key), gpus_per_node=1, intra_node_link="nvlink")
+                  for key in (first, second))
+    return PlanRequest(model=catalog_spec(LITE), cluster=ClusterSpec(nodes=nodes, source="test"),
+                       layout={"pp": 2},
+                       engine=EngineSettings(vllm_version="0.21.0", max_model_len=8192,
+                                             max_num_seqs=256, max_num_batched_tokens=8192))
 
 
 def _forward_without_workspace(t: int) -> int:
@@ -63,3 +77,32 @@ def test_dsv4_stage_holds_its_own_gpus_moe_workspace(first, second, t, h100, b20
     assert next(t.value for t in p.terms if t.key == "activation") == h100
     summary = plan_summary(request)
     assert summary.kv_cache_bytes_per_gpu == binding.kv_cache_bytes
+
+
+# 256 sequences: capture sizes up to min(2 x 256, 512) = 512: 1, 2, 4 (3), 8..248 by 8 (31),
+# 256..512 by 16 (17) = 51 piecewise graphs; full decode graphs for the sizes <= 256: 3 + 31 +
+# 1 = 35. The H100 (9.0) serves MLA on FlashMLA / FLASH_ATTN_MLA, full graphs allowed:
+# (51 + 35) x 8,808,038 = 757,491,268 B. The A100 (8.0) serves it on TRITON_MLA,
+# AttentionCGSupport.NEVER before 0.22, and its worker turns FULL_AND_PIECEWISE into PIECEWISE
+# (gpu_model_runner.py _check_and_update_cudagraph_mode, 0.19.0 wheel): 51 x 8,808,038 =
+# 449,209,938 B. 0.21.0 subtracts the estimate, so the A100 stage's pool is 35 x 8,808,038 =
+# 308,281,330 B larger than node 0's H100 graphs left it, and an H100 stage's that much smaller
+# than node 0's A100 graphs left it.
+@pytest.mark.parametrize("first, second", [("h100-sxm", "a100-80gb"), ("a100-80gb", "h100-sxm")])
+def test_each_stage_captures_the_graphs_its_own_gpus_attention_allows(first, second):
+    request = _lite_request(first, second)
+    p = plan(request)
+    graphs = {key: p.per_gpu[stage].cuda_graph_bytes for stage, key in enumerate((first, second))}
+    assert graphs == {"h100-sxm": 86 * PER_GRAPH, "a100-80gb": 51 * PER_GRAPH}
+    assert (86 * PER_GRAPH, 51 * PER_GRAPH) == (757_491_268, 449_209_938)
+    # each stage's worker sizes as on a cluster of its own GPU alone
+    for stage, key in enumerate((first, second)):
+        alone = plan(_lite_request(key, key)).per_gpu[stage]
+        assert p.per_gpu[stage].model_dump() == alone.model_dump() | {"node": stage}
+    # the binding worker's cuda_graphs term counts its own GPU's graphs, and the sweep's
+    # summary sizes the same worker
+    binding = p.per_gpu[p.binding_rank]
+    term = next(t for t in p.terms if t.key == "cuda_graphs")
+    full = 35 if (first, second)[binding.pp_stage] == "h100-sxm" else 0
+    assert (term.inputs["piecewise_graphs"], term.inputs["full_graphs"]) == ("51", str(full))
+    assert plan_summary(request).kv_cache_bytes_per_gpu == binding.kv_cache_bytes
