@@ -639,6 +639,22 @@ class CompressedAttention(_Frozen):
                                  "(tid2eid) instead of a learned gate bias")
 
 
+class RopeKey(_Frozen):
+    """One YaRN key get_rope passes on as written (length.YARN_PASSED_KEYS), as the Python
+    operations vLLM's YaRN classes apply to it fare (startup.rope_keys.yarn_key_errors)."""
+
+    key: str
+    shown: str = Field(max_length=64, description="the value as config.json writes it (JSON, "
+                       "cut at 64 characters)")
+    number: bool = Field(description="a JSON number or bool that float() takes: `x * value` "
+                         "works (a string, even \"1.5\", null, an array or object is a "
+                         "TypeError)")
+    floats: bool = Field(description="float(value) works (a number, a bool, a string such as "
+                         "\"1.5\")")
+    truthy: bool = Field(description="Python's bool(value), which `if mscale and "
+                         "mscale_all_dim` tests")
+
+
 class RopeBlock(_Frozen):
     """One rope_scaling / rope_parameters block as vLLM reads it for the context window."""
 
@@ -650,6 +666,9 @@ class RopeBlock(_Frozen):
         "40.0), which vLLM multiplies the derived length by as written: an int stays an int "
         "(engine.window.inputs_window's `shown`)")
     original_max_position_embeddings: int | None = Field(default=None, gt=0)
+    yarn_keys: tuple[RopeKey, ...] = Field(
+        default=(), description="a YaRN block's (length.YARN_ROPE_TYPES) keys of "
+        "length.YARN_PASSED_KEYS that it gives, in that order")
 
 
 class WindowInputs(_Frozen):

@@ -39,6 +39,13 @@ def plan_json(capsys, *argv: str) -> dict:
     return json.loads(out)
 
 
+def plan_errors(capsys, *argv: str, word: str) -> tuple[bool, list[str]]:
+    """`python -m planner plan ARGV --json`, which must exit 0: (fits, its errors holding
+    `word`)."""
+    plan = plan_json(capsys, *argv)
+    return plan["fits"], [e for e in plan["errors"] if word in e]
+
+
 def rope_cache_bytes(plan: dict) -> int:
     """A plan's rotary cos/sin cache bytes a GPU (its weights term's rope_cache_bytes)."""
     weights = next(t for t in plan["terms"] if t["key"] == "weights")

@@ -81,8 +81,9 @@ def test_a_yarn_beta_vllm_cannot_use_is_refused(capsys, keys, words) -> None:
     {"beta_fast": 32.0, "beta_slow": 1.0},
     # true is Python's 1 (32,768 / 2 pi = 5,215.19, log 8.56): vLLM builds it
     {"beta_fast": True},
-    # the keys read with .get whose bad values vLLM does not fail on alike in every release
-    # (docs/known-limits.md): planned as before
+    # a yarn mscale alone: 0.30.0-0.34.0's YaRNScalingRotaryEmbedding reads it only beside a
+    # truthy mscale_all_dim (`elif mscale and mscale_all_dim`), earlier yarn never: vLLM
+    # starts (startup.rope_keys.yarn_key_errors)
     {"mscale": "x"},
 ])
 def test_a_usable_yarn_beta_still_plans(capsys, keys) -> None:

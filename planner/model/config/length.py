@@ -8,7 +8,14 @@ from collections.abc import Collection, Iterable
 from planner.jsondoc import json_kind
 from planner.model.config.reader import MAX_CONTEXT, Reader, as_int
 from planner.model.config.wrapper import text_model_type
-from planner.model.spec import AttentionMixer, ConfigError, LayerSpec, RopeBlock, WindowInputs
+from planner.model.spec import (
+    AttentionMixer,
+    ConfigError,
+    LayerSpec,
+    RopeBlock,
+    RopeKey,
+    WindowInputs,
+)
 from planner.text import shortened
 
 FACTOR_ROPE_TYPES = ("linear", "ntk", "yarn", "llama3", "deepseek_yarn")
@@ -322,6 +329,31 @@ RoPE scaling type {scaling_type}")` when the model is built, after config/model.
 multiplied the context by its factor (Llama-3.1-8B with rope_type "x": 8 x 131,072)."""
 
 
+YARN_PASSED_KEYS = ("extrapolation_factor", "attn_factor", "apply_yarn_scaling",
+                    "attention_factor", "mscale", "mscale_all_dim")
+"""The keys beside the factor, original length and betas that get_rope hands a YaRN rotary
+embedding as written, on some release (startup.rope_keys.yarn_key_errors reads which)."""
+
+
+def _yarn_keys(block: dict) -> tuple[RopeKey, ...]:
+    """A YaRN block's YARN_PASSED_KEYS as Python's number x value, float(value) and
+    bool(value) fare on each: what vLLM's YaRN classes compute from them."""
+    out = []
+    for key in YARN_PASSED_KEYS:
+        if key not in block:
+            continue
+        value = block[key]
+        try:
+            float(value)
+            floats = True
+        except (TypeError, ValueError, OverflowError):
+            floats = False
+        out.append(RopeKey(key=key, shown=shortened(json.dumps(value)), floats=floats,
+                           number=isinstance(value, int | float) and floats,
+                           truthy=bool(value)))
+    return tuple(out)
+
+
 def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, ...]:
     """The rope blocks of one rope_scaling / rope_parameters object, with vLLM's renames; a
     rope type that is not a string, or that vLLM's get_rope does not know, is refused.
@@ -350,7 +382,8 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
         out.append(RopeBlock(rope_type=kind, factor=factor,
                              factor_int=factor is not None and isinstance(raw, int),
                              original_max_position_embeddings=(
-                                 _length(one.get("original_max_position_embeddings")))))
+                                 _length(one.get("original_max_position_embeddings"))),
+                             yarn_keys=_yarn_keys(one) if kind in YARN_ROPE_TYPES else ()))
     return tuple(out)
 
 

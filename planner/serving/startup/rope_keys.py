@@ -1,9 +1,10 @@
 """vLLM's failures on a rope block's keys that depend on the release: what fills a llama3
-block's missing original_max_position_embeddings (transformers 5 does, transformers 4 does not).
+block's missing original_max_position_embeddings (transformers 5 does, transformers 4 does not),
+and which YaRN keys beside the factor and betas its YaRN classes compute with.
 The release-independent checks of a block's keys are planner.model.config.length's.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
-from planner.model.spec import ModelSpec
+from planner.model.spec import ModelSpec, RopeBlock, RopeKey
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
@@ -55,3 +56,85 @@ def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:
             "embeddings\"] as it builds the model; under transformers 5, from vLLM "
             f"{version_label(TRANSFORMERS_5_ALLOWED_FROM)}, standardize_rope_params fills it). "
             "Give it in the block (Llama-3.1: 8192), or plan a later release."]
+
+
+YARN_ATTENTION_FACTOR_FROM: Version = (0, 30, 0)
+"""NOTE: get_rope's yarn branch passes on "extrapolation_factor", "attn_factor", "beta_fast",
+"beta_slow" (0.9.0-0.11.0 wheels; "apply_yarn_scaling" from 0.11.1, "truncate" from 0.12.0) up
+to the 0.29.0 wheel, and "beta_fast", "beta_slow", "mscale", "mscale_all_dim",
+"attention_factor", "truncate" from the 0.30.0 wheel (0.30.0-0.34.0); its deepseek_yarn /
+deepseek_llama_scaling branch "extrapolation_factor", "attn_factor", the betas, "mscale",
+"mscale_all_dim" up to 0.29.0, the betas, "mscale", "mscale_all_dim" from 0.30.0
+(rotary_embedding.py, 0.9.0-0.10.2 wheels; rotary_embedding/__init__.py, 0.11.0-0.34.0)."""
+
+APPLY_YARN_SCALING_FROM: Version = (0, 11, 1)
+"""NOTE: the first wheel whose get_rope passes a yarn block's "apply_yarn_scaling" on to
+YaRNScalingRotaryEmbedding (not to MRotaryEmbedding: `extra_kwargs.pop("apply_yarn_scaling",
+None)`), which then takes `float(attn_factor)` where it is false (0.11.1, 0.19.0, 0.29.0
+wheels)."""
+
+
+def _yarn_key_problem(block: RopeBlock, mrope: bool, version: Version
+                      ) -> tuple[RopeKey, str, str] | None:
+    """The first YaRN key of `block` vLLM `version` fails on as it builds the rotary
+    embedding: (key, the error, what vLLM computes with it), or None.
+
+    NOTE: up to 0.29.0 YaRNScalingRotaryEmbedding computes `float(yarn_get_mscale(factor) *
+    attn_factor)` (`float(attn_factor)` where apply_yarn_scaling is false),
+    MRotaryEmbedding's YaRN the product, and both `(1 - yarn_linear_ramp_mask(...)) *
+    extrapolation_factor`; DeepseekScalingRotaryEmbedding `yarn_get_mscale(factor,
+    float(mscale)) / yarn_get_mscale(factor, float(mscale_all_dim)) * attn_factor` and the same
+    ramp product (rotary_embedding.py 0.9.2; yarn_scaling_rope.py, mrope.py,
+    deepseek_scaling_rope.py 0.19.0, 0.29.0). From 0.30.0 YaRNScalingRotaryEmbedding and
+    MRotaryEmbedding take `float(attention_factor)` where it is not None, else, `if mscale and
+    mscale_all_dim`, common.yarn_get_mscale(factor, mscale), `0.1 * mscale * math.log(scale)
+    + 1.0` above a factor of 1; DeepseekScalingRotaryEmbedding float(mscale) and
+    float(mscale_all_dim) (0.30.0 and 0.34.0 wheels). Python's `x * "1.5"` is a TypeError and
+    float("x") a ValueError; true is 1, nan and inf raise nothing (a cache of nan: not
+    refused)."""
+    keys = {k.key: k for k in block.yarn_keys}
+    deepseek = block.rope_type != "yarn"
+    checks: list[tuple[str, str]] = []  # (key, "float" | "times" | "scale")
+    if version < YARN_ATTENTION_FACTOR_FROM:
+        scaled = keys.get("apply_yarn_scaling")
+        as_float = (not deepseek and not mrope and version >= APPLY_YARN_SCALING_FROM
+                    and scaled is not None and not scaled.truthy)
+        checks += [("mscale", "float"), ("mscale_all_dim", "float")] if deepseek else []
+        checks += [("attn_factor", "float" if as_float else "times"),
+                   ("extrapolation_factor", "times")]
+    elif deepseek:
+        checks += [("mscale", "float"), ("mscale_all_dim", "float")]
+    elif "attention_factor" in keys and keys["attention_factor"].shown != "null":
+        checks.append(("attention_factor", "float"))
+    elif all(k in keys and keys[k].truthy for k in ("mscale", "mscale_all_dim")) \
+            and (block.factor or 0) > 1:
+        checks += [("mscale", "scale"), ("mscale_all_dim", "scale")]
+    for name, op in checks:
+        key = keys.get(name)
+        if key is None or (key.floats if op == "float" else key.number):
+            continue
+        if op == "float":
+            error = "TypeError" if key.shown[:1] != '"' else "ValueError"
+            return key, error, f"float({name})"
+        if op == "times":
+            return key, "TypeError", f"a product with {name}"
+        return key, "TypeError", f"0.1 x {name} x log(factor) + 1"
+    return None
+
+
+def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM `version`'s failure on a flat yarn / deepseek_yarn / deepseek_llama_scaling
+    block's attn_factor, extrapolation_factor, attention_factor, mscale or mscale_all_dim
+    that its YaRN rotary embedding cannot compute with (_yarn_key_problem), naming the key
+    and value; [] elsewhere, and for a nested object (its blocks' YaRN keys not read)."""
+    w = spec.window
+    if w is None or w.ropes_nested or len(w.ropes) != 1:
+        return []
+    problem = _yarn_key_problem(w.ropes[0], spec.mrope, version)
+    if problem is None:
+        return []
+    key, error, use = problem
+    where = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
+    return [f"{error}: {where}.{key.key} = {key.shown}: vLLM {version_label(version)}'s "
+            f"{w.ropes[0].rope_type} rotary embedding computes {use} as it builds the model, "
+            "and this value is no number it can use. Give a number, or leave the key out."]

@@ -14,7 +14,7 @@ import pytest
 
 from planner.model.config.parser import parse_model_config
 from planner.serving.startup.rope_keys import llama3_original_errors
-from tests.cli.conftest import run_main
+from tests.cli.conftest import plan_errors
 
 CONFIGS = Path(__file__).parents[2] / "fixtures" / "configs"
 QWEN3_8B = json.loads((CONFIGS / "Qwen__Qwen3-8B.json").read_text())
@@ -68,20 +68,14 @@ def test_what_fills_the_key_depends_on_the_release(config, version, refused):
 
 
 def test_the_cli_plan_reads_does_not_fit_on_0_19_0_and_fits_on_0_19_1(capsys):
-    override = json.dumps({"rope_scaling": LLAMA3})
-    argv = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--hf-overrides",
-            override, "--json")
-    code, out, err = run_main(capsys, *argv, "--vllm-version", "0.19.0")
-    assert code == 0, err
-    plan = json.loads(out)
-    assert not plan["fits"]
-    assert [e for e in plan["errors"] if "original_max_position_embeddings" in e] == [
+    argv = ("--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--hf-overrides",
+            json.dumps({"rope_scaling": LLAMA3}))
+    word = "original_max_position_embeddings"
+    assert plan_errors(capsys, *argv, "--vllm-version", "0.19.0", word=word) == (False, [
         "KeyError: 'original_max_position_embeddings' (the rope_scaling block is llama3 "
         "without it: vLLM 0.19.0 runs transformers 4, which does not fill it in; its rope "
         "validation refuses such a rope_scaling block at load for Llama, Qwen and most config "
         "classes, and get_rope reads rope_parameters[\"original_max_position_embeddings\"] as "
         "it builds the model; under transformers 5, from vLLM 0.19.1, standardize_rope_params "
-        "fills it). Give it in the block (Llama-3.1: 8192), or plan a later release."]
-    code, out, err = run_main(capsys, *argv, "--vllm-version", "0.19.1")
-    assert code == 0, err
-    assert json.loads(out)["fits"]
+        "fills it). Give it in the block (Llama-3.1: 8192), or plan a later release."])
+    assert plan_errors(capsys, *argv, "--vllm-version", "0.19.1", word=word) == (True, [])
