@@ -9,7 +9,6 @@ from planner.report import (
     collectives_text,
     concurrency_note,
     errors_beside_verdict,
-    format_kind,
     kv_limit_cap,
     kv_limited_requests,
     kv_pool_text,
@@ -39,7 +38,7 @@ from planner.serving.plan import WARM_RESTART_LAUNCH_NOTE, Plan
 from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import Recommendation, RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
-from planner.serving.sweep import SweepResult
+from planner.serving.sweep import SweepResult, format_kind
 from planner.text import counted, decimal, per_replica, per_second, plural, rank_runs, ranks_by
 from planner.units import gib_text
 
@@ -52,7 +51,8 @@ def auto_layout_note(rule: str) -> str:
 
 NO_COMMAND = "No launch command: "
 """How a launch note without a command starts (planner.serving.launch); recommend's Launch list
-says "what-if, no command: " before the note, so the note's own opening is dropped there."""
+says "what-if, no command: " (or "no command: " for the checkpoint's own format:
+Recommendation.run_kind) before the note, so the note's own opening is dropped there."""
 
 
 def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> list[str]:
@@ -225,9 +225,12 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
 
 
 def _recommend_launch(r: Recommendation) -> str:
-    """A recommendation's Launch line: its command, or why it is a what-if."""
-    return (_launch(r.vllm_command, r.launch_note) if r.vllm_command
-            else "what-if, no command: " + r.launch_note.removeprefix(NO_COMMAND))
+    """A recommendation's Launch line: its command, or why it has none, headed by its run
+    column's word (Recommendation.run_kind)."""
+    if r.vllm_command:
+        return _launch(r.vllm_command, r.launch_note)
+    head = "what-if, no command" if r.run_kind == "what-if" else "no command"
+    return f"{head}: {r.launch_note.removeprefix(NO_COMMAND)}"
 
 
 def _launch(command: str | None, note: str) -> str:
@@ -270,7 +273,7 @@ def recommend_text(result: RecommendResult, way_out: str = "") -> str:
               tpot_cell(r.tpot_ms, r.output_tokens_per_s), speed_cell(r.output_tokens_per_s),
               speed_cell(r.speed_concurrency, 0),
               f"{r.max_context_tokens:,}", sweep_concurrency(r),
-              "vllm serve" if r.launchable else "what-if"]
+              "vllm serve" if r.launchable else r.run_kind]
              for i, r in enumerate(result.rows, 1)]
     lines = [head, ""]
     lines += text_columns(rows) if result.rows else [
@@ -278,7 +281,9 @@ def recommend_text(result: RecommendResult, way_out: str = "") -> str:
         *filter(None, [result.why_none(), way_out])]
     if result.rows:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
-                  "what-if rows (no command for it: each says why under Launch) follow.",
+                  "rows with no command for it follow, each saying why under Launch: "
+                  "what-if (a format only a converted checkpoint holds) or no command "
+                  "(another reason, e.g. a flag to give).",
                   *[f"ceiling: {note}" for note in [result.ceiling_note()] if note],
                   f"kv room (req): the requests of {w.max_model_len:,} tokens the KV cache "
                   "holds at once (under DP, all replicas': DP x one's).", "Launch:",

@@ -69,7 +69,7 @@ from planner.serving.speed import (
     context_rule,
     speed_columns,
 )
-from planner.serving.sweep import Objective, SweepResult, SweepRow, quant_settings, sweep_csv
+from planner.serving.sweep import Objective, SweepResult, SweepRow, format_kind, sweep_csv
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
 from planner.text import (
@@ -1502,19 +1502,6 @@ def shown_sweep_rows(rows: Sequence[SweepRow], own_key: str,
     if own is not None and own[0] > len(shown):
         shown += [(0, None), own]
     return shown
-
-
-FormatKind = Literal["own", "at load", "what-if"]
-
-
-def format_kind(quant_key: str, own_key: str) -> FormatKind:
-    """How a sweep row's weight format comes from the checkpoint stored as `own_key`: "own",
-    as stored; "at load", made by vLLM as it loads the checkpoint (sweep.quant_settings: the
-    format's --quantization, fp8 from a 16-bit checkpoint); "what-if", planned as if the
-    checkpoint were converted to it (it needs a checkpoint in that format)."""
-    if quant_key == own_key:
-        return "own"
-    return "at load" if quant_settings(quant_key, own_key)["quantization"] else "what-if"
 
 
 def own_format_line(rows: Sequence[SweepRow], own_key: str) -> list[str]:

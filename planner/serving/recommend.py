@@ -78,8 +78,10 @@ from planner.serving.speed import (
 )
 from planner.serving.sweep import (
     KV_DTYPES,
+    FormatKind,
     SweepRow,
     candidate_settings,
+    format_kind,
     layout_candidates,
     quant_candidates,
     rank_key,
@@ -150,6 +152,10 @@ class Workload(BaseModel):
         return None if self.requests_per_s is None else self.requests_per_s * self.output_len
 
 
+RunKind = Literal["serve", "what-if", "no command"]
+"""Whether a recommendation starts as planned (Recommendation.run_kind)."""
+
+
 class Recommendation(BaseModel):
     """One configuration that serves the workload, with its cost."""
 
@@ -180,8 +186,13 @@ class Recommendation(BaseModel):
     request rate the fewest that reach it."""
     price_source: str
     price_estimate: bool
+    format_kind: FormatKind
+    """How the row's weight format comes from the model's checkpoint (sweep.format_kind):
+    "own", "at load" or "what-if" (a format only a converted checkpoint holds)."""
     vllm_command: str | None
-    """None when there is no command (a what-if needing a converted checkpoint): launch_note."""
+    """None when there is no command (launch_note says why): a what-if format no known
+    checkpoint holds, or a reason of the checkpoint's own (its code needs
+    --trust-remote-code, a folder without weights)."""
     launch_note: str = ""
     raised_flags: dict[str, int] = Field(default_factory=dict)
     """vLLM flags the row raises over their defaults to run the concurrency at once, as its
@@ -197,6 +208,16 @@ class Recommendation(BaseModel):
         """Whether the targeted vLLM can start it as planned (a `vllm serve` command);
         launchable rows rank first."""
         return self.vllm_command is not None
+
+    @property
+    def run_kind(self) -> RunKind:
+        """The table's "run" word: "serve" with a command; without one, "what-if" where the
+        format needs a converted checkpoint, else "no command" (the checkpoint's own format or
+        one vLLM makes at load, held back for the launch note's reason, e.g. Kimi-K2's
+        tokenizer without --trust-remote-code), so such a row is not read as a conversion."""
+        if self.launchable:
+            return "serve"
+        return "what-if" if self.format_kind == "what-if" else "no command"
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -501,7 +522,8 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
     return Recommendation(
         model_name=spec.name or spec.model_type, gpu_key=gpu_key,
         gpu_name=GPU_PRESETS[gpu_key].name, gpus=gpus, nodes=gpus // _per_node(gpu_key, gpus),
-        quant_key=row.quant_key, quant_label=row.quant_label, layout=row.layout,
+        quant_key=row.quant_key, quant_label=row.quant_label,
+        format_kind=format_kind(row.quant_key, checkpoint_scheme(spec).key), layout=row.layout,
         kv_cache_dtype=row.kv_cache_dtype, max_context_tokens=row.max_context_tokens,
         max_concurrency=row.max_concurrency, usd_per_hour=usd_per_hour,
         usd_per_million_output_tokens=per_million,

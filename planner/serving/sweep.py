@@ -452,6 +452,19 @@ def quant_settings(key: str, own: str) -> dict[str, str | None]:
     return {"quantization": None, "target_quant": key}
 
 
+FormatKind = Literal["own", "at load", "what-if"]
+
+
+def format_kind(quant_key: str, own_key: str) -> FormatKind:
+    """How a sweep row's weight format comes from the checkpoint stored as `own_key`: "own",
+    as stored; "at load", made by vLLM as it loads the checkpoint (quant_settings: the
+    format's --quantization, fp8 from a 16-bit checkpoint); "what-if", planned as if the
+    checkpoint were converted to it (it needs a checkpoint in that format)."""
+    if quant_key == own_key:
+        return "own"
+    return "at load" if quant_settings(quant_key, own_key)["quantization"] else "what-if"
+
+
 def candidate_settings(engine: EngineSettings, key: str, kv_cache_dtype: str, own: str
                        ) -> EngineSettings:
     """`engine` planning weight format `key` (quant_settings, for a checkpoint stored as

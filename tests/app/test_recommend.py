@@ -675,3 +675,24 @@ def test_a_dollar_a_token_and_more_reads_with_an_exponent() -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Cheapest"], metrics["$/hour"]) == ("1x h100-sxm", "$3.99")
     assert metrics["$ per M output tokens"] == "$1.11e+06"
+
+
+def test_a_row_held_back_in_its_own_format_says_no_command() -> None:
+    """Kimi-K2-Instruct on B200s (tests/cli/test_recommend_launch_note.py): its FP8 checkpoint
+    as stored on 8 of them, no command without --trust-remote-code (its tokenizer's code).
+    The run column said "what-if" and the caption "what-if rows (a format with no checkpoint
+    vLLM can load)", and picking the row "What-if, no command: No launch command: ..."."""
+    at = open_page("recommend", model="moonshotai/Kimi-K2-Instruct")
+    at.multiselect(key="recommend.gpus").set_value(["b200"]).run()
+    at.number_input(key="recommend.context").set_value(8000).run()
+    table = _run(at)
+    assert list(table["run"]) == ["no command"] and list(table["format"]) == ["fp8-block128"]
+    assert list(table["preset"]) == ["8x b200"]
+    assert not [c for c in at.code if "vllm serve" in c.value]
+    (note,) = [c.value for c in at.caption if c.value.startswith("No command: ")]
+    assert note.startswith("No command: tokenizer_config.json's tokenizer_class "
+                           "'TikTokenTokenizer'"), note
+    assert "No launch command" not in note
+    assert any(c.value.startswith("Rows the targeted vLLM can start come first") and
+               "no command (another reason, e.g. a flag to give)" in c.value
+               for c in at.caption)

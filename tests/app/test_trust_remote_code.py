@@ -133,11 +133,13 @@ def _recommend(at, models: list[str]):
 
 
 def test_the_recommend_page_plans_with_the_plan_pages_choice() -> None:
-    # unticked: Acme's rows are what-ifs whose note names the checkbox
+    # unticked: Acme's rows are what-ifs whose note names the checkbox, headed once by the
+    # run word (it read "What-if, no command: No launch command: ...")
     at = open_page(None, **ON_H100)
     table = _recommend(at, [ACME])
     assert set(table["run"]) == {"what-if"} and commands(at) == []
-    assert any(c.value == "What-if, no command: " + WHY for c in at.caption)
+    assert any(c.value == "What-if, no command: " + WHY.removeprefix("No launch command: ")
+               for c in at.caption)
     # ticked on the Plan page: Acme's rows get a command with the flag; a native model
     # searched beside it does not (only a model that needs it, as on the Plan page)
     at.switch_page("ui/pages/plan.py").run()

@@ -33,8 +33,10 @@ def test_the_kv_room_column_and_rows_without_a_command_are_explained(capsys) -> 
     lines = out.splitlines()
     assert ("kv room (req): the requests of 16,000 tokens the KV cache holds at once (under "
             "DP, all replicas': DP x one's).") in lines
-    assert ("Rows you can start with the targeted vLLM come first (cheapest first); what-if "
-            "rows (no command for it: each says why under Launch) follow.") in lines
+    assert ("Rows you can start with the targeted vLLM come first (cheapest first); rows with "
+            "no command for it follow, each saying why under Launch: what-if (a format only a "
+            "converted checkpoint holds) or no command (another reason, e.g. a flag to give).") \
+        in lines
 
 
 def test_a_context_longer_than_the_model_s_names_the_flags(capsys) -> None:

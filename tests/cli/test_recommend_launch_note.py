@@ -1,7 +1,8 @@
 """recommend's Launch list said "what-if, no command: No launch command: ..." for a row whose
 note opens with "No launch command: " (a folder without weights, a lone config file, a model
-needing --trust-remote-code): the row's note is now given after "what-if, no command: " without
-repeating it."""
+needing --trust-remote-code): the row's note is now given after its run word ("what-if, no
+command: " for a format only a converted checkpoint holds, "no command: " for the checkpoint's
+own or one made at load) without repeating it."""
 
 import json
 from pathlib import Path
@@ -61,3 +62,39 @@ def test_the_way_out_says_why_no_count_has_a_command(capsys) -> None:
     assert "16 would serve it" in line and "rerun with --gpus-max 16" in line
     assert ("none up to 64 has a command. No launch command: " in line
             and "is a lone config file" in line), line
+
+
+def test_a_row_held_back_in_its_own_format_is_not_called_a_what_if(capsys) -> None:
+    # Kimi-K2-Instruct on B200s: its checkpoint is FP8 (128x128 blocks), planned as stored;
+    # vLLM 0.34.0 loads its tokenizer (tokenization_kimi.TikTokenTokenizer) only with
+    # --trust-remote-code, so no row has a command. The run column said "what-if" and the
+    # Launch list "what-if, no command: ...", the words of a format no checkpoint holds: a
+    # buyer read the FP8 rows as hypothetical. Smallest count: 1,026,408,232,448 parameters,
+    # about 1 B each in FP8, over 1 TB, more than 4 B200s' budget (4 x 0.92 x 178 GiB = 655
+    # GiB = 703 GB), so 8.
+    argv = ("recommend", "--model", "moonshotai/Kimi-K2-Instruct", "--gpu", "b200",
+            "--context", "8k")
+    code, out, err = run_main(capsys, *argv, "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)["rows"]
+    assert (row["gpus"], row["quant_key"], row["format_kind"]) == (8, "fp8-block128", "own")
+    assert row["vllm_command"] is None and "--trust-remote-code" in row["launch_note"]
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0, err
+    table, launch = out.split("Launch:\n", 1)
+    assert [line.split()[-2:] for line in table.splitlines() if line.startswith("1  ")] == [
+        ["no", "command"]]
+    assert launch.startswith("#1  no command: tokenizer_config.json's tokenizer_class "
+                             "'TikTokenTokenizer'"), launch
+    assert "what-if" not in launch.split("\n\n", 1)[0]
+
+
+def test_a_what_if_format_keeps_its_word(capsys) -> None:
+    # Qwen3-8B (BF16) at 4 requests/s on RTX 3090s: the INT8 W8A8 what-if serves on fewer cards
+    # than the launchable formats (tests/app/test_recommend.py); no known checkpoint holds it
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "rtx-3090", "--requests-per-s", "4", "--json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [(r["format_kind"], r["launchable"]) for r in rows][-1] == ("what-if", False)
+    assert {r["format_kind"] for r in rows if r["launchable"]} <= {"own", "at load"}

@@ -13,7 +13,6 @@ from planner.report import (
     binding_stage_layers,
     errors_beside_verdict,
     fits_cell,
-    format_kind,
     idle_gpus,
     kv_formula_lines,
     kv_formula_note,
@@ -57,6 +56,7 @@ from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import (
     Objective,
     SweepResult,
+    format_kind,
     sweep,
 )
 from planner.serving.vllm_versions import (

@@ -10,6 +10,7 @@ from contextlib import suppress
 import pandas as pd
 import streamlit as st
 
+from cli.text import NO_COMMAND
 from planner.catalog import catalog_entries
 from planner.report import usd_per_million_cell
 from planner.serving.engine import EngineSettings
@@ -250,7 +251,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str],
         "TPOT (ms)": None if r.tpot_ms is None else round(r.tpot_ms, 1),
         "output tok/s": None if r.output_tokens_per_s is None else round(r.output_tokens_per_s),
         "at concurrency": r.speed_concurrency, "ceiling (tokens)": r.max_context_tokens,
-        "run": "serve" if r.launchable else "what-if",
+        "run": r.run_kind,
     } for r, name in zip(result.rows, fmt.short_model_names(r.model_name for r in result.rows),
                          strict=True)])
     # at 1280 px the grid holds the figures a choice is made on under short labels (the full
@@ -275,8 +276,9 @@ def _show(result: RecommendResult, workload: Workload, models: list[str],
         st.warning(md_escape(caveat))
     if result.network_assumed is not None:  # rows over several nodes, no network given
         st.caption(md_escape(assumed_network_note(result.network_assumed)))
-    st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
-               "(a format with no checkpoint vLLM can load) follow: pick one to see why.")
+    st.caption("Rows the targeted vLLM can start come first, cheapest first; rows with no "
+               "command follow: what-if (a format with no checkpoint vLLM can load) or no "
+               "command (another reason, e.g. a flag to give): pick one to see why.")
     st.caption(f"{result.plans_made:,} plans over {result.searched()}; {result.pruned} GPU "
                "counts skipped (memory "
                f"below the weights), {result.counts_skipped} below the fewest GPUs a replica "
@@ -299,9 +301,12 @@ def _show(result: RecommendResult, workload: Workload, models: list[str],
         st.code(fmt.shell_block([chosen.vllm_command]), language="bash", wrap_lines=True)
     if chosen.launch_note:
         # node 0's command alone over several nodes: what the others run, as the CLI's row says
-        prefix = "" if chosen.launchable else "What-if, no command: "
+        # without a command, the run column's word heads the note, whose own opening ("No
+        # launch command: ") it replaces, as the CLI's Launch list does
+        prefix = {"serve": "", "what-if": "What-if, no command: ",
+                  "no command": "No command: "}[chosen.run_kind]
         others = other_nodes_note(chosen.vllm_command) if chosen.vllm_command else ""
-        st.caption(app_markdown(prefix + chosen.launch_note + others))
+        st.caption(app_markdown(prefix + chosen.launch_note.removeprefix(NO_COMMAND) + others))
     if st.button("Open it on the Plan page", key="recommend.plan_row", help="plans this row "
                  "there: its model, GPU preset and count, weight format, layout and KV dtype, "
                  "with this page's context and load (the Hardware page switches to the "
