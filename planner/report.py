@@ -1434,17 +1434,18 @@ scientific notation (usd_per_million_cell): recommend --requests-per-s 1e-300 pr
 token at a 301-digit figure with thousands separators, a column 400 characters wide."""
 
 
-def usd_per_million_cell(value: float | None) -> str:
+def usd_per_million_cell(value: float | None, prefix: str = "") -> str:
     """$ per million output tokens for a table: '—' where there is none (no speed figure),
     two decimals with thousands separators under USD_EXPONENT_FROM, three significant digits
     and an exponent from it ('1.08e+300'), and '> 1.8e+308' where the figure overflows a float
     (inf: --requests-per-s 5e-324 serves so few tokens an hour that dividing by them is past
-    the largest double; the JSON writes it null)."""
+    the largest double; the JSON writes it null). `prefix` goes before a figure only (the
+    Recommend page's "$"; the CLI's column is headed "$/M out tok" and gives none)."""
     if value is None:
         return "—"
     if math.isinf(value):
         return f"> {sys.float_info.max:.2g}"
-    return f"{value:,.2f}" if value < USD_EXPONENT_FROM else f"{value:.3g}"
+    return prefix + (f"{value:,.2f}" if value < USD_EXPONENT_FROM else f"{value:.3g}")
 
 
 TPOT_NA = "n/a (one output token)"

@@ -653,6 +653,20 @@ def test_an_output_rate_for_all_requests_keeps_the_per_request_decimal() -> None
     assert speed_cell(1234.44) == "1,234.4"
 
 
+def test_a_prefix_goes_before_a_usd_figure_only() -> None:
+    from planner.report import usd_per_million_cell
+
+    # the Recommend page asks for "$" (prefix), the CLI's "$/M out tok" column for none:
+    # 1,234.5 with two decimals and separators "1,234.50"; 1,108,333.33 >= USD_EXPONENT_FROM
+    # (1e6) to three significant digits "1.11e+06"; no figure ("—") and a float's overflow
+    # ("> 1.8e+308", sys.float_info.max = 1.797...e308 to 2 digits) take no "$"
+    assert usd_per_million_cell(1234.5) == "1,234.50"
+    assert usd_per_million_cell(1234.5, prefix="$") == "$1,234.50"
+    assert usd_per_million_cell(1_108_333.33, prefix="$") == "$1.11e+06"
+    assert usd_per_million_cell(None, prefix="$") == "—"
+    assert usd_per_million_cell(float("inf"), prefix="$") == "> 1.8e+308"
+
+
 def test_sweep_concurrency_cell_is_all_replicas_with_one_replicas_beside_it() -> None:
     # 4.54 requests in each of 2 replicas: 2 x 4.54 = 9.08 together (what the sweep ranks by);
     # one replica: its own figure alone

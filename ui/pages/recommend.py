@@ -212,8 +212,8 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
     per_hour.metric("$/hour", f"${best.usd_per_hour:,.2f}", help=md_escape(
         best.price_source + (" (an estimate)" if best.price_estimate else "")))
     # the CLI table's cell, "$" before a figure: not 301 digits at --requests-per-s 1e-300
-    cell = usd_per_million_cell(best.usd_per_million_output_tokens)
-    per_m.metric("$ per M output tokens", cell if cell[0] in "—>" else f"${cell}")
+    per_m.metric("$ per M output tokens",
+                 usd_per_million_cell(best.usd_per_million_output_tokens, prefix="$"))
     # a longer request's max_model_len is this page's Context field (the Plan page's, in
     # app_words, moved none of these rows)
     verdict = best.verdict.replace(LARGER_LEN_STEP, RECOMMEND_LARGER_LEN_STEP)
