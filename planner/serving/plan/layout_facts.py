@@ -143,7 +143,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     the refusal of a layout vLLM does not start."""
     narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
     width = b12x_width(spec, layout, s)
-    version = vllm_rules(s.vllm_version).version
+    # the release's rules and flags, once for this layout's refusals and checks
+    rules, cli = vllm_rules(s.vllm_version), vllm_cli(s.vllm_version)
+    version = rules.version
     redundant = redundant_experts(spec, s, layout)
     lora = sized_lora(spec, s, r.vision_first_stage_only)
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
@@ -153,7 +155,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
         or (fp8_block_refusal(spec, r.scheme, layout, version,  # LoRA: no padded FP8 shard
                               None if s.enable_lora else s.moe_backend)
-            if vllm_cli(s.vllm_version).serves(spec.architectures) else None) \
+            if cli.serves(spec.architectures) else None) \
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None) \
@@ -178,11 +180,11 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
-    too_wide = align_block_error(stages, r, s)
+    too_wide = align_block_error(stages, r, rules.label)
     if too_wide:
         return Refused(r, too_wide)
-    flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
-                         r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
+    # no MoE WNA16 fallback to warn of (the note)
+    flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, version, r.compute_capability)
     warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
                                                     cluster.vendor, r.compute_capability)),
                 *marlin_warnings,
@@ -201,11 +203,11 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                    *filter(None, [tower_lora(spec, s).ignored]))
                   if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
-    checks = (tuple(busy_errors(cluster, layout, s, r)
-                    + node_quant_errors(spec, cluster, layout, s, r)
-                    + node_gpu_errors(spec, cluster, layout, s, r)
-                    + wna16_backend_errors(spec, cluster, layout, s, r)),
-              tuple(kv_sharing_errors(spec, stages) or empty_stage_errors(stages, s)),
+    checks = (tuple(busy_errors(cluster, layout, s, r, version)
+                    + node_quant_errors(spec, cluster, layout, s, r, rules, cli)
+                    + node_gpu_errors(spec, cluster, layout, s, r, rules, cli)
+                    + wna16_backend_errors(spec, cluster, layout, s, r, rules)),
+              tuple(kv_sharing_errors(spec, stages) or empty_stage_errors(stages, version)),
               tuple(page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
     return LayoutFacts(r, terms, load, stages, kv_b,

@@ -1,6 +1,5 @@
 """The start-up refusals and layout errors a plan lists, in the order vLLM meets them."""
 
-import math
 from collections.abc import Callable
 
 from planner.model import quant
@@ -43,7 +42,6 @@ from planner.serving.moe_backend import (
 )
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.mxfp4 import MXFP4_FROM, mxfp4_ep_reason
-from planner.serving.plan import shared
 from planner.serving.plan.cluster import (
     CLUSTER_CAPABILITIES,
     capabilities,
@@ -125,16 +123,15 @@ from planner.serving.startup.wna16_loaders import (
 from planner.serving.startup.wna16_shapes import cuda_awq_gemm_errors
 from planner.serving.unnamed_architecture import architecture_refusal
 from planner.serving.v1_oracle import uncovered_reason
-from planner.serving.vllm_cli import VllmCli, unserved_refusal, vllm_cli
+from planner.serving.vllm_cli import VllmCli, unserved_refusal
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     FREE_MEMORY_CHECK_ON_DEVICE_FROM,
     EngineError,
+    Version,
     VllmRules,
     align_block_refusal,
     float16_refused,
-    parse_version,
-    vllm_rules,
 )
 from planner.serving.weights import mtp_excluded, transformers_backend
 from planner.text import layer_span, rank_runs
@@ -406,7 +403,7 @@ def lora_gpu_refusal(spec: ModelSpec, s: EngineSettings, quantization: str | Non
 
 
 def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
-                         s: EngineSettings, r: Resolved) -> list[str]:
+                         s: EngineSettings, r: Resolved, rules: VllmRules) -> list[str]:
     """--moe-backend for int weight-only experts: moe_backend.oracle_refusal on this layout,
     whose experts Marlin MoE takes or sends to vLLM's fall-back (layout.moe_wna16_fallback),
     which decides whether the WNA16 MoE oracle reads the flag and what it accepts; on an NVIDIA
@@ -415,7 +412,6 @@ def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Parallel
     if not s.moe_backend or not spec.is_moe:
         return []
     fallback = moe_wna16_fallback(spec, layout, r.scheme, s.vllm_version, cluster.vendor)
-    rules = vllm_rules(s.vllm_version)
 
     def on(vendor: str, compute_capability: str) -> set[str]:
         return set(filter(None, [oracle_refusal(spec, r.scheme, s.moe_backend, rules.version,
@@ -427,8 +423,9 @@ def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Parallel
 
 
 def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
-                r: Resolved) -> list[str]:
-    """vLLM's start-up refusal for each GPU whose free memory is below the budget.
+                r: Resolved, version: Version) -> list[str]:
+    """vLLM's start-up refusal for each GPU whose free memory is below the budget
+    (Resolved.budgets), in vLLM `version`'s words (free_memory_refusal).
 
     NOTE: init_device checks free memory >= total x gpu_memory_utilization before it reads
     --kv-cache-memory-bytes (gpu_worker.py in the 0.10.2-0.13.0 wheels, v1/worker/utils.py
@@ -442,25 +439,27 @@ def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
         node = cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        if total - used >= shared.ENGINE.budget_bytes(total, s):
+        budget = r.budgets[total]
+        if total - used >= budget:
             continue
-        msg = free_memory_refusal(gpu_index, total - used, total, s.gpu_memory_utilization,
-                                  s.vllm_version)
+        msg = free_memory_refusal(gpu_index, total - used, total, budget,
+                                  s.gpu_memory_utilization, version)
         if msg not in errors:
             errors.append(msg)
     return errors
 
 
-def free_memory_refusal(gpu_index: int, free_bytes: int, total_bytes: int, utilization: float,
-                        version: str) -> str:
+def free_memory_refusal(gpu_index: int, free_bytes: int, total_bytes: int, budget_bytes: int,
+                        utilization: float, version: Version) -> str:
     """vLLM's refusal of a GPU with less free memory than total x `utilization`, in `version`'s
     words and figures (FREE_MEMORY_CHECK_ON_DEVICE_FROM): the device named from 0.14.0, the
-    request ceil(total x utilization) there and the float product before, each figure
+    request there the budget ceil(total x utilization) (`budget_bytes`: the engine's
+    budget_bytes, vLLM's request_memory) and before it the float product, each figure
     vllm_gib ("110.0/121.69 GiB"); the fraction as vLLM's f-string writes the float it read
     (str: "0.9234567", "1.0"; gpu_worker.py 0.9.1, v1/worker/utils.py request_memory 0.19.0
     and 0.34.0)."""
-    named = parse_version(version) >= FREE_MEMORY_CHECK_ON_DEVICE_FROM
-    requested = math.ceil(total_bytes * utilization) if named else total_bytes * utilization
+    named = version >= FREE_MEMORY_CHECK_ON_DEVICE_FROM
+    requested = budget_bytes if named else total_bytes * utilization
     return (f"Free memory on device{f' cuda:{gpu_index}' if named else ''} "
             f"({vllm_gib(free_bytes)}/{vllm_gib(total_bytes)} GiB) on startup is less than "
             f"desired GPU memory utilization ({utilization}, {vllm_gib(requested)} GiB). "
@@ -468,7 +467,8 @@ def free_memory_refusal(gpu_index: int, free_bytes: int, total_bytes: int, utili
 
 
 def node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
-                      s: EngineSettings, r: Resolved) -> list[str]:
+                      s: EngineSettings, r: Resolved, rules: VllmRules, cli: VllmCli
+                      ) -> list[str]:
     """vLLM's quantization refusal on a node past node 0 that the layout reaches, where its
     GPU is of another compute capability than node 0's (whose refusal is Resolved.refusals).
 
@@ -480,19 +480,18 @@ def node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLay
     quant_method awq_marlin one up to 0.23 does in AWQMarlinConfig.__init__'s Marlin check
     (wna16_loaders.awq_marlin_capability_refusal). On Ray (no --nnodes) node 0's process alone
     builds the config: not said there."""
-    if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
+    if len(cluster.nodes) == 1 or not cli.accepts("--nnodes"):
         return []
     # (GPUs of one compute capability: no node to check, without a scan of 512 nodes a plan)
     if CLUSTER_CAPABILITIES.get(cluster, (), capabilities, cluster) == (r.compute_capability,):
         return []
-    version = vllm_rules(s.vllm_version).version
     errors: list[str] = []
     for index in range(1, last_node(cluster, layout, r) + 1):
         node = cluster.nodes[index]
         if node.gpu.compute_capability == r.compute_capability:
             continue
-        marlin = awq_marlin_capability_refusal(spec, r.scheme, version, node.gpu)
-        for error in [*capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version), r.mixed,
+        marlin = awq_marlin_capability_refusal(spec, r.scheme, rules.version, node.gpu)
+        for error in [*capability_errors(node.gpu, r.scheme, cli, r.mixed,
                                          ct_linear_scheme(spec, r.scheme),
                                          kept_marlin_method(spec, r.scheme)
                                          or own_loader_method(spec, r.scheme)),
@@ -504,7 +503,8 @@ def node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLay
 
 
 def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
-                    s: EngineSettings, r: Resolved) -> list[str]:
+                    s: EngineSettings, r: Resolved, rules: VllmRules, cli: VllmCli
+                    ) -> list[str]:
     """The capability refusals (_gpu_refusals, after wheel_arch_errors: the node's workers run
     PyTorch's and vLLM's kernels on its GPU; the --moe-backend's, backend_refusals: each
     worker's MoE oracle checks the kernel on its own GPU as it builds its FusedMoE layers) of
@@ -529,7 +529,6 @@ def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
     ccs = CLUSTER_CAPABILITIES.get(cluster, (), capabilities, cluster)
     if len(cluster.nodes) == 1 or ccs == (r.compute_capability,):
         return []
-    rules, cli = vllm_rules(s.vllm_version), vllm_cli(s.vllm_version)
     fp16 = not float16_refused(spec.model_type, rules.version)
     own_dtype = cli.accepts("--nnodes")
     served = served_dtype(s, spec.torch_dtype, cluster.nodes[0].gpu.computes_bf16, fp16)
@@ -555,7 +554,7 @@ def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
     return errors
 
 
-def empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: EngineSettings
+def empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], version: Version
                        ) -> list[str]:
     """vLLM's start-up failure when a pipeline stage holds no KV layer while others do (one
     error naming every such stage).
@@ -573,7 +572,7 @@ def empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Engi
     empty = [(k, rng) for k, (rng, stage) in enumerate(stages) if stage is None]
     if not empty or len(empty) == len(stages):
         return []
-    minor = parse_version(s.vllm_version)[1]
+    minor = version[1]
     failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
                else "every worker gets 1 KV block" if minor < 11
                else "an AssertionError in vLLM's KV cache sizing")
@@ -627,12 +626,13 @@ def kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | None
 
 
 def align_block_error(stages: tuple[tuple[range, StageKv | None], ...], r: Resolved,
-                      s: EngineSettings) -> str | None:
+                      label: str) -> str | None:
     """vLLM's start-up assert where this layout's attention block (the state page's, so its
     TP's) is more than max_num_batched_tokens in mamba_cache_mode "align"
-    (Resolved.align_block_batched; vllm_versions.align_block_refusal), else None."""
+    (Resolved.align_block_batched; vllm_versions.align_block_refusal, in vLLM `label`'s
+    words), else None."""
     block = max((stage.block_tokens for _, stage in stages if stage), default=0)
-    return align_block_refusal(vllm_rules(s.vllm_version).label, block, r.mbt) \
+    return align_block_refusal(label, block, r.mbt) \
         if r.align_block_batched and block > r.mbt else None
 
 

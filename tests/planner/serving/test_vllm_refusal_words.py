@@ -9,6 +9,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.plan.refusals import free_memory_refusal
+from planner.serving.vllm_versions import parse_version
 from planner.units import GIB
 
 TAIL = ("on startup is less than desired GPU memory utilization (0.9, 72.0 GiB). Decrease GPU "
@@ -25,8 +26,10 @@ def test_the_busy_gpu_refusal_reads_as_the_release_writes_it(version: str,
                                                              device: str) -> None:
     # 80 GiB = 85,899,345,920 B total, "80.0" (round(80.0, 2) as text, not "80.00 GiB");
     # free 70 GiB + 10 MiB = 75,172,413,440 B = 70.009765625 GiB, "70.01"; 0.9 x 80 GiB =
-    # 77,309,411,328 B = 72 GiB, "72.0" (the float product to 0.13.0, its ceil from 0.14.0)
-    assert free_memory_refusal(3, 75_172_413_440, 85_899_345_920, 0.9, version) == (
+    # 77,309,411,328 B = 72 GiB, "72.0" (the float product to 0.13.0, its ceil from 0.14.0:
+    # the budget, ceil(77,309,411,328.0) = 77,309,411,328 B, passed in)
+    assert free_memory_refusal(3, 75_172_413_440, 85_899_345_920, 77_309_411_328, 0.9,
+                               parse_version(version)) == (
         f"Free memory on device{device} (70.01/80.0 GiB) " + TAIL)
 
 
@@ -37,15 +40,18 @@ def test_the_busy_gpu_refusal_reads_as_the_release_writes_it(version: str,
 ])
 def test_a_busy_gpu_figure_is_rounded_not_truncated(version: str, free: str) -> None:
     assert f"({free}/80.0 GiB)" in free_memory_refusal(0, 15_030_288_384, 85_899_345_920,
-                                                         0.9, version)
+                                                         77_309_411_328, 0.9,
+                                                         parse_version(version))
 
 
 def test_a_published_busy_gpu_refusal_is_quoted_from_its_bytes() -> None:
     # bench/public_memory_runs.json unresolved-4090x2-qwen3-coder-30b-a3b-awq-tp2-u080-64k,
     # vLLM 0.26.0: "ValueError: Free memory on device cuda:0 (13.89/23.52 GiB) on startup is
-    # less than"; its --gpu-memory-utilization 0.80: 0.8 x 23.52 = 18.816, "18.82"
+    # less than"; its --gpu-memory-utilization 0.80: 0.8 x 23.52 = 18.816, "18.82" (23.52 GiB
+    # = 25,254,407,700 B; the budget ceil(0.8 x 25,254,407,700) = 20,203,526,160 B)
     free, total = round(13.89 * GIB), round(23.52 * GIB)
-    assert free_memory_refusal(0, free, total, 0.8, "0.26.0").startswith(
+    assert free_memory_refusal(0, free, total, 20_203_526_160, 0.8,
+                               parse_version("0.26.0")).startswith(
         "Free memory on device cuda:0 (13.89/23.52 GiB) on startup is less than desired GPU "
         "memory utilization (0.8, 18.82 GiB).")
 
