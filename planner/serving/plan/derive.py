@@ -29,6 +29,7 @@ from planner.serving.engine import (
     vllm_window,
 )
 from planner.serving.eplb import moe_method_kind
+from planner.serving.flashinfer_workspace import flashinfer_workspace
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import (
     Launch,
@@ -70,7 +71,7 @@ from planner.serving.plan.refusals import (
     refuse_unplannable,
 )
 from planner.serving.plan.verdict import unread_weights_part
-from planner.serving.plan.worker import flashinfer_workspace, placeholder_block
+from planner.serving.plan.worker import placeholder_block
 from planner.serving.runner_choice import asked_runner
 from planner.serving.spec_graph_mode import spec_piecewise_backend
 from planner.serving.startup import quantization_errors

@@ -70,7 +70,7 @@ class Capture(NamedTuple):
     flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
     spec_piecewise: str | None  # spec_graph_mode.spec_piecewise_backend: a draft, no full graphs
     # FlashInfer's workspace inside the CUDA graph estimate, in bytes
-    # (plan.worker.flashinfer_workspace)
+    # (flashinfer_workspace.flashinfer_workspace)
     flashinfer_workspace: int
 
     @property

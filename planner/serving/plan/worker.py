@@ -1,11 +1,8 @@
 """One worker's memory: the overheads vLLM subtracts, the runner buffers, the KV pool."""
 
 from planner.memo import IdentityMemo
-from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, default_block_size, stage_widths
 from planner.serving.engines import Overheads, Worker
-from planner.serving.flashinfer_workspace import graph_workspace_bytes
-from planner.serving.mm_modes import text_only
 from planner.serving.plan import shared
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import pool_blocks
@@ -13,10 +10,8 @@ from planner.serving.plan.moe import all2all_buffer, eplb_profile, moe_workspace
 from planner.serving.plan.shared import cached, gib
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
-from planner.serving.startup.gemma4_backend import gemma4_mm_prefix
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import dsv4_sequence_parallel_on
-from planner.units import VLLM_KV_DTYPE
 
 _OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
 """Per-spec worker overheads (overheads), apart from _CACHE: one entry per layout, PP stage
@@ -85,26 +80,6 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
         r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
         eplb, warm, sequence_parallel(st), capture.flashinfer_workspace,
     ), st.s, r.subtract_graphs)
-
-
-def flashinfer_workspace(spec: ModelSpec, s: EngineSettings, compute_capability: str,
-                         act_b: int, full_graphs: int, subtract_graphs: bool,
-                         runner: str) -> int:
-    """FlashInfer's attention workspace inside the CUDA graph estimate vLLM subtracts on every
-    worker of these settings (flashinfer_workspace.graph_workspace_bytes: each worker is a
-    process whose first FULL capture allocates it); 0 where it is not there. The estimate is
-    subtracted where `subtract_graphs` holds (Resolved.subtract_graphs), on Model Runner V2
-    (`runner`) only where its rules have one (VllmRules.v2_graph_estimate). It reads neither
-    the layout nor the stage, but the GPU's compute capability, from which vLLM picks each
-    worker's attention backend (platforms/cuda.py get_attn_backend_cls, 0.34.0 wheel):
-    plan.derive works it out once per capability of the cluster's GPUs (Resolved.captures),
-    which each worker's overheads and the graphs term read for the worker's own GPU."""
-    rules = vllm_rules(s.vllm_version)
-    subtracted = subtract_graphs and (runner == "v1" or rules.v2_graph_estimate)
-    return graph_workspace_bytes(spec, rules.version, compute_capability, act_b, full_graphs,
-                                 subtracted, VLLM_KV_DTYPE[s.kv_cache_dtype],
-                                 gemma4_mm_prefix(spec, rules.version, not text_only(spec, s)),
-                                 s.block_size)
 
 
 def sequence_parallel(st: Setup) -> bool:

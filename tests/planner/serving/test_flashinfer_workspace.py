@@ -138,7 +138,7 @@ def test_xqa_workspace_in_the_estimate(gpu, kv, version, runner, workspace):
 
 def test_workspace_worked_out_once_a_resolved_for_every_stage(monkeypatch):
     # The workspace reads the model, settings and GPU, not the layout or the stage
-    # (plan.worker.flashinfer_workspace): plan.derive works it out once per Resolved, which
+    # (flashinfer_workspace.flashinfer_workspace): plan.derive works it out once per Resolved, which
     # every worker's overheads and the graphs term read. Llama-3.1-8B at PP = 2 on two B200s
     # under 0.30.0 (max_model_len 8,064 and 96 sequences, values no other test plans, so no
     # Resolved is cached): one call, where each of the two stages' overheads and the term
