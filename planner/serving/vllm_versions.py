@@ -558,9 +558,11 @@ def sequence_parallel_moe(architecture: str, version: Version, backend: str, ep:
         else SP_MOE_CHUNK
 
 
+@lru_cache(maxsize=64)
 def _sp_moe_backends(version: Version) -> frozenset[str]:
     """The all2all backends use_sequence_parallel_moe names in vLLM `version`: the changes of
-    SP_MOE_BACKEND_CHANGES up to it, in order."""
+    SP_MOE_BACKEND_CHANGES up to it, in order. Cached per release: sequence_parallel_moe asks
+    it for every plan of a sweep."""
     names: frozenset[str] = frozenset()
     for since, added, dropped in SP_MOE_BACKEND_CHANGES:
         if version >= since:
