@@ -49,9 +49,12 @@ MARLIN_MIN_THREAD_K = 128  # marlin_utils.GPTQ_MARLIN_MIN_THREAD_K, the same whe
 MARLIN_TILE_PADDING_FROM: Version = (0, 24, 0)
 MARLIN_ACT_ORDER_PADDING_FROM: Version = (0, 30, 0)
 """NOTE: marlin_utils.verify_marlin_supports_shape (the same text in the 0.19.0, 0.20.0, 0.21.0,
-0.22.0 and 0.23.0 wheels) raises "Weight output_size_per_partition = N is not divisible by
-min_thread_n = 64" / "Weight input_size_per_partition = K is not divisible by min_thread_k =
-128"; check_marlin_supports_shape turns that into (False, message). Its callers for dense
+0.22.0, 0.23.0, 0.29.0 and 0.34.0 wheels) raises "Weight output_size_per_partition = N is not
+divisible by  min_thread_n = 64. Consider ..." (two spaces before min_thread_n: its f-strings
+end "by " and start " min_thread_n") / "Weight input_size_per_partition = K is not divisible by
+min_thread_k = 128. Consider ..."; check_marlin_supports_shape turns that into (False,
+message), which choose_mp_linear_kernel's ValueError lists as "MarlinLinearKernel cannot
+implement due to: ...". Its callers for dense
 linear layers up to 0.23.0: mixed_precision/marlin.py MarlinLinearKernel.can_implement, so
 choose_mp_linear_kernel moves on to the next kernel (gptq_marlin.py GPTQMarlinLinearMethod
 0.19.0-0.21.0, auto_gptq.py AutoGPTQLinearMethod 0.22.0-0.23.0, compressed_tensors_wNa16.py
@@ -151,9 +154,11 @@ def dense_linears(spec: ModelSpec, tp: int, ba_whole: bool) -> list[NarrowLinear
 
 
 def _marlin_shape_miss(layer: NarrowLinear) -> str:
-    """verify_marlin_supports_shape's message for a layer Marlin's tiles do not fit, else ""."""
+    """verify_marlin_supports_shape's message for a layer Marlin's tiles do not fit, up to its
+    "Consider ..." advice, as vLLM writes it (MARLIN_TILE_PADDING_FROM's NOTE: "by  min_thread_n"
+    with two spaces), else ""."""
     if layer.out_size % MARLIN_MIN_THREAD_N:
-        return (f"Weight output_size_per_partition = {layer.out_size} is not divisible by "
+        return (f"Weight output_size_per_partition = {layer.out_size} is not divisible by  "
                 f"min_thread_n = {MARLIN_MIN_THREAD_N}")
     if layer.in_size % MARLIN_MIN_THREAD_K:
         return (f"Weight input_size_per_partition = {layer.in_size} is not divisible by "

@@ -32,9 +32,11 @@ def _plan(spec, release: str, tp: int, quant: str = "w4a16-gptq-g128", dtype: st
 def test_qwen35_27b_gptq_in_proj_ba_finds_no_kernel_in_bfloat16_up_to_0_22() -> None:
     # Qwen3.5-27B: 48 value heads, so in_proj_ba (b | a) is 48 + 48 = 96 outputs. 0.21.0
     # splits it over TP: 96 / 2 = 48 per GPU at TP=2, 48 % 64 = 48 -> Marlin cannot take it;
-    # in bfloat16 Exllama cannot either (float16 only) and 0.21 has no Humming: refused.
+    # in bfloat16 Exllama cannot either (float16 only) and 0.21 has no Humming: refused, in
+    # vLLM's words: marlin_utils.verify_marlin_supports_shape writes "is not divisible by " +
+    # " min_thread_n = 64", two spaces (0.19.0, 0.23.0, 0.29.0, 0.34.0 wheels)
     with pytest.raises(LayoutRefused, match="output_size_per_partition = 48 is not divisible "
-                       "by min_thread_n = 64"):
+                       "by  min_thread_n = 64"):
         _plan(QWEN35, "0.21.0", 2)
     # 0.22.0 keeps it whole (GDN_BA_WHOLE_FROM): 96 per GPU, 96 % 64 = 32: still refused, and
     # at TP=1 on 0.21.0 too (96 on the one GPU)
@@ -99,6 +101,7 @@ def test_hopper_machete_takes_what_marlin_does_not() -> None:
                                  False) == ((), ())
     refusal, _ = marlin_shape_findings(gpt_oss, GPTQ, 1, "bfloat16", (0, 21, 0), RTX3090,
                                        False)
+    # (one space before min_thread_k: its f-strings end "divisible " and start "by min_thread_k")
     assert "input_size_per_partition = 2880 is not divisible by min_thread_k = 128" \
         in refusal[0]
 
