@@ -251,15 +251,11 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                    else 0)
     act_b = TORCH_DTYPE_BYTES[served]
     subtract_graphs = rules.graphs_subtracted and not s.enforce_eager
-    # the capture sizes are node 0's (config/vllm.py _set_cudagraph_sizes, where the VllmConfig
-    # is built; a --nnodes headless node builds its own: docs/known-limits.md); each GPU
-    # model's workers resolve their own cudagraph mode (Capture)
-    sizes = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules)
-    captures = {cc: _capture(spec, s, rules, cc, gpu.vendor, (selector_kv, served), sizes,
+    captures = {cc: _capture(spec, s, rules, cc, gpu.vendor, (selector_kv, served), (seqs, mbt),
                              (spec_tokens, runner[0], graph_tp), act_b, subtract_graphs)
                 for cc in ccs}
-    graph_args = (*sizes, captures[gpu.compute_capability].full_decode, spec_tokens, runner[0],
-                  graph_tp)
+    graph_args = (seqs, mbt, _blackwell_sizes(rules, gpu.compute_capability), rules,
+                  captures[gpu.compute_capability].full_decode, spec_tokens, runner[0], graph_tp)
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -337,14 +333,26 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     )
 
 
+def _blackwell_sizes(rules: VllmRules, cc: str) -> bool:
+    """Whether vLLM `rules` captures up to 1,024 tokens on a GPU of compute capability `cc`
+    (vllm_versions.BLACKWELL_GRAPHS_1024_FROM: datacenter Blackwell, 10.x)."""
+    return rules.blackwell_graphs_1024 and (parse_capability(cc) or (0, 0))[0] == 10
+
+
 def _capture(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cc: str, vendor: str,
-             dtypes: tuple[str, str], sizes: tuple, draft: tuple[int, str, int], act_b: int,
-             subtract_graphs: bool) -> Capture:
+             dtypes: tuple[str, str], batch: tuple[int, int], draft: tuple[int, str, int],
+             act_b: int, subtract_graphs: bool) -> Capture:
     """What a worker on a GPU of compute capability `cc` captures (Capture): its attention
     backend's cudagraph support on that GPU (TRITON_MLA, FLEX_ATTENTION or a draft's backend
-    without full graphs), the graphs at the capture `sizes` (cuda_graph_count's first four
-    arguments; `draft`: its last three) and FlashInfer's workspace; `dtypes`: the KV dtype the
-    backend selector sees and the served dtype."""
+    without full graphs), the graphs (cuda_graph_count of `batch`, max_num_seqs and
+    max_num_batched_tokens; `draft`: its last three arguments) and FlashInfer's workspace;
+    `dtypes`: the KV dtype the backend selector sees and the served dtype.
+
+    NOTE: the capture sizes are the GPU's own too: config/vllm.py _set_cudagraph_sizes reads
+    current_platform where the VllmConfig is built (0.30.0 wheel), and every node past node
+    0 builds its own (entrypoints/cli/serve.py run_headless: MultiprocExecutor(vllm_config) for
+    the node's workers), as Headroom's commands start them wherever that rule exists (--nnodes
+    from 0.11.1, launch.over_nodes; BLACKWELL_GRAPHS_1024_FROM is 0.28.0)."""
     selector_kv, served = dtypes
     mla = triton_mla_piecewise(spec, rules, cc, vendor) or (
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version, cc,
@@ -354,8 +362,9 @@ def _capture(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cc: str, vend
         spec, rules, cc, vendor, selector_kv, served, draft[0], not text_only(spec, s),
         s.block_size)
     graphs = lora_graph_count(
-        cuda_graph_count(*sizes, not (mla or flex or drafted), *draft), s.enable_lora,
-        rules.version, draft[1], s.max_loras, s.specialize_active_lora)
+        cuda_graph_count(*batch, _blackwell_sizes(rules, cc), rules, not (mla or flex or drafted),
+                         *draft), s.enable_lora, rules.version, draft[1], s.max_loras,
+        s.specialize_active_lora)
     return Capture(graphs, mla, flex, drafted,
                    flashinfer_workspace(spec, s, cc, act_b, graphs[1], subtract_graphs,
                                         draft[1]))

@@ -58,12 +58,13 @@ class Setup(NamedTuple):
 
 
 class Capture(NamedTuple):
-    """The CUDA graphs a worker on one GPU model captures, and why it decodes without full
-    graphs: vLLM picks each worker's attention backend from its own GPU (platforms/cuda.py
-    get_attn_backend_cls) and resolves its cudagraph mode from that backend's support in the
-    worker (gpu_model_runner.py _check_and_update_cudagraph_mode, 0.19.0 and 0.30.0 wheels;
-    v1/worker/gpu/model_runner.py resolve_cudagraph_mode_and_sizes, 0.30.0 and 0.34.0), so a
-    stage on another GPU model captures its own."""
+    """The CUDA graphs a worker on one GPU model captures (at its own node's capture sizes:
+    plan.derive._capture), and why it decodes without full graphs: vLLM picks each worker's
+    attention backend from its own GPU (platforms/cuda.py get_attn_backend_cls) and resolves
+    its cudagraph mode from that backend's support in the worker (gpu_model_runner.py
+    _check_and_update_cudagraph_mode, 0.19.0 and 0.30.0 wheels; v1/worker/gpu/model_runner.py
+    resolve_cudagraph_mode_and_sizes, 0.30.0 and 0.34.0), so a stage on another GPU model
+    captures its own."""
 
     graphs: tuple[int, int]  # (piecewise, full): engine.cuda_graph_count
     mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs

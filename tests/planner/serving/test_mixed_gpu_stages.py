@@ -6,12 +6,15 @@ import pytest
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
-from planner.serving.plan import PlanRequest, plan, plan_summary
+from planner.serving.plan import Plan, PlanRequest, plan, plan_summary
 
 DSV4 = "deepseek-ai/DeepSeek-V4-Flash"
 LITE = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
 # engine.GRAPH_BYTES_PER_GRAPH: int(8.4 x 1,048,576) = 8,808,038 B
 PER_GRAPH = 8_808_038
+# envs.py VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE default: 394 x 1,048,576 = 413,138,944 B
+WORKSPACE = 413_138_944
 
 
 def _request(first: str, second: str) -> PlanRequest:
@@ -22,15 +25,26 @@ def _request(first: str, second: str) -> PlanRequest:
                        engine=EngineSettings(vllm_version="0.30.0", max_model_len=8192))
 
 
-def _lite_request(first: str, second: str) -> PlanRequest:
-    """DeepSeek-V2-Lite at PP = 2 over two one-GPU nodes on vLLM 0.21.0, the batch limits given
-    (so node 0's GPU sets no default that differs)."""
+def _pp2_request(model: str, version: str, seqs: int, first: str, second: str) -> PlanRequest:
+    """`model` at PP = 2 over two one-GPU nodes, the batch limits given (so node 0's GPU sets no
+    default that differs): `seqs` sequences, 8,192 batched tokens."""
     nodes = tuple(NodeSpec(gpu=gpu_preset(key), gpus_per_node=1, intra_node_link="nvlink")
                   for key in (first, second))
-    return PlanRequest(model=catalog_spec(LITE), cluster=ClusterSpec(nodes=nodes, source="test"),
+    return PlanRequest(model=catalog_spec(model), cluster=ClusterSpec(nodes=nodes, source="test"),
                        layout={"pp": 2},
-                       engine=EngineSettings(vllm_version="0.21.0", max_model_len=8192,
-                                             max_num_seqs=256, max_num_batched_tokens=8192))
+                       engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                             max_num_seqs=seqs, max_num_batched_tokens=8192))
+
+
+def _assert_stages_sized_alone(p: Plan, request: PlanRequest, keys: tuple[str, str],
+                               alone) -> None:
+    """Each stage's worker (on the GPU preset `keys` names, node by node) sizes as on a cluster
+    of its own GPU alone (`alone(key)`: the request on two nodes of that preset), and the
+    sweep's summary sizes the binding worker."""
+    for stage, key in enumerate(keys):
+        assert p.per_gpu[stage].model_dump() == plan(alone(key)).per_gpu[stage].model_dump() | {
+            "node": stage}
+    assert plan_summary(request).kv_cache_bytes_per_gpu == p.per_gpu[p.binding_rank].kv_cache_bytes
 
 
 def _forward_without_workspace(t: int) -> int:
@@ -90,19 +104,34 @@ def test_dsv4_stage_holds_its_own_gpus_moe_workspace(first, second, t, h100, b20
 # than node 0's A100 graphs left it.
 @pytest.mark.parametrize("first, second", [("h100-sxm", "a100-80gb"), ("a100-80gb", "h100-sxm")])
 def test_each_stage_captures_the_graphs_its_own_gpus_attention_allows(first, second):
-    request = _lite_request(first, second)
+    request = _pp2_request(LITE, "0.21.0", 256, first, second)
     p = plan(request)
     graphs = {key: p.per_gpu[stage].cuda_graph_bytes for stage, key in enumerate((first, second))}
     assert graphs == {"h100-sxm": 86 * PER_GRAPH, "a100-80gb": 51 * PER_GRAPH}
     assert (86 * PER_GRAPH, 51 * PER_GRAPH) == (757_491_268, 449_209_938)
-    # each stage's worker sizes as on a cluster of its own GPU alone
-    for stage, key in enumerate((first, second)):
-        alone = plan(_lite_request(key, key)).per_gpu[stage]
-        assert p.per_gpu[stage].model_dump() == alone.model_dump() | {"node": stage}
-    # the binding worker's cuda_graphs term counts its own GPU's graphs, and the sweep's
-    # summary sizes the same worker
-    binding = p.per_gpu[p.binding_rank]
+    _assert_stages_sized_alone(p, request, (first, second),
+                               lambda key: _pp2_request(LITE, "0.21.0", 256, key, key))
+    # the binding worker's cuda_graphs term counts its own GPU's graphs
     term = next(t for t in p.terms if t.key == "cuda_graphs")
-    full = 35 if (first, second)[binding.pp_stage] == "h100-sxm" else 0
+    full = 35 if (first, second)[p.per_gpu[p.binding_rank].pp_stage] == "h100-sxm" else 0
     assert (term.inputs["piecewise_graphs"], term.inputs["full_graphs"]) == ("51", str(full))
-    assert plan_summary(request).kv_cache_bytes_per_gpu == binding.kv_cache_bytes
+
+
+# 1,024 sequences on vLLM 0.30.0: config/vllm.py _set_cudagraph_sizes caps the capture sizes
+# at min(2 x 1,024, 512) on an H100 and min(2 x 1,024, 1,024) on a B200
+# (is_device_capability_family(100)), read where each node's VllmConfig is built (every node
+# past node 0 builds its own: entrypoints/cli/serve.py run_headless). H100: 1, 2, 4 (3),
+# 8..248 by 8 (31), 256..512 by 16 (17) = 51 sizes, all <= 1,024 seqs, so 51 piecewise + 51
+# full = 102 x 8,808,038 = 898,419,876 B. B200: 3 + 31 + 256..1,024 by 16 (49) = 83 sizes,
+# 83 + 83 = 166 x 8,808,038 = 1,462,134,308 B + its FlashInfer workspace 413,138,944 B =
+# 1,875,273,252 B. Node 0's cap gave both stages its own before: the B200 after an H100 held
+# 102 graphs, the H100 after a B200 166 (its pool 64 x 8,808,038 = 563,714,432 B short).
+@pytest.mark.parametrize("first, second", [("h100-sxm", "b200"), ("b200", "h100-sxm")])
+def test_each_node_captures_up_to_its_own_gpus_largest_size(first, second):
+    request = _pp2_request(LLAMA, "0.30.0", 1024, first, second)
+    p = plan(request)
+    graphs = {key: p.per_gpu[stage].cuda_graph_bytes for stage, key in enumerate((first, second))}
+    assert graphs == {"h100-sxm": 102 * PER_GRAPH, "b200": 166 * PER_GRAPH + WORKSPACE}
+    assert (102 * PER_GRAPH, 166 * PER_GRAPH + WORKSPACE) == (898_419_876, 1_875_273_252)
+    _assert_stages_sized_alone(p, request, (first, second),
+                               lambda key: _pp2_request(LLAMA, "0.30.0", 1024, key, key))
