@@ -1006,10 +1006,12 @@ def add_hf_overrides(parser) -> None:
     parser.add_argument("--hf-overrides", type=_hf_overrides, metavar="JSON",
                         help="like vLLM's flag, a JSON object of config.json keys set before "
                         f"planning, limited to {', '.join(HF_OVERRIDE_KEYS)} (another key is "
-                        "refused), e.g. a YaRN block for a longer context: '{\"rope_scaling\": "
-                        "{\"rope_type\": \"yarn\", \"factor\": 4.0, "
-                        "\"original_max_position_embeddings\": 32768}, "
-                        "\"max_position_embeddings\": 131072}'; for a model whose config.json "
+                        "refused), e.g. a YaRN block to serve Qwen3 past its 40,960 tokens "
+                        "(with its config's rope_theta, which a block without one loses from "
+                        "vLLM 0.24): '{\"rope_scaling\": {\"rope_type\": \"yarn\", "
+                        "\"factor\": 4.0, \"original_max_position_embeddings\": 32768, "
+                        "\"rope_theta\": 1000000}, \"max_position_embeddings\": 131072}'; "
+                        "for a model whose config.json "
                         "has a text_config (Qwen3-VL, Qwen3.5, Gemma 3), the same keys under "
                         "it: '{\"text_config\": {...}}'")
 

@@ -150,3 +150,22 @@ def test_a_rope_block_replaces_either_spelling() -> None:
     config = {"rope_parameters": {"rope_type": "default"}, "max_position_embeddings": 8}
     assert with_hf_overrides(config, {"rope_scaling": YARN}) == {
         "max_position_embeddings": 8, "rope_scaling": YARN}
+
+
+@pytest.mark.parametrize("command", ["plan", "sweep", "report", "recommend", "inspect"])
+def test_the_help_s_example_serves_qwen3_at_131072_without_a_warning(capsys, command) -> None:
+    # each command's --help gave '{"rope_scaling": {yarn, factor 4.0, original 32,768},
+    # "max_position_embeddings": 131072}': on the default vLLM 0.34.0 (transformers 5) that
+    # block loses the config's rope_theta (1,000,000) and vLLM's rotary base becomes None, which
+    # the plan warns of; the help now gives the block with it, as LONG and docs/cli.md do
+    with pytest.raises(SystemExit):
+        _run(capsys, command, "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    after = text.split("e.g. a YaRN block", 1)[1]
+    example = json.loads(after[after.index("'{") + 1:after.index("}'") + 1])
+    assert example == json.loads(LONG)
+    figures = plan_json(capsys, *QWEN, "--hf-overrides", json.dumps(example))
+    # derived max_model_len: the given max_position_embeddings, 32,768 x 4 = 131,072
+    assert figures["max_model_len"] == 131_072 and figures["fits"]
+    assert not [w for w in figures["warnings"] if "rope_theta to None" in w]
+    assert f"--hf-overrides '{json.dumps(example)}'" in figures["vllm_command"]
