@@ -33,7 +33,7 @@ from planner.report import (
     usd_per_million_cell,
     warm_restart_text,
 )
-from planner.serving.launch import other_nodes_note, spans_nodes
+from planner.serving.launch import NO_COMMAND, other_nodes_note, spans_nodes
 from planner.serving.plan import WARM_RESTART_LAUNCH_NOTE, Plan
 from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import Recommendation, RecommendResult
@@ -49,10 +49,6 @@ def auto_layout_note(rule: str) -> str:
     flags."""
     return f"Layout chosen for this hardware: {rule}; give --tp, --pp or --dp to change it."
 
-NO_COMMAND = "No launch command: "
-"""How a launch note without a command starts (planner.serving.launch); recommend's Launch list
-says "what-if, no command: " (or "no command: " for the checkpoint's own format:
-Recommendation.run_kind) before the note, so the note's own opening is dropped there."""
 
 
 def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> list[str]:

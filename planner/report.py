@@ -49,6 +49,7 @@ from planner.serving.engine import (
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.hf_overrides import hf_overrides_errors, hf_overrides_notes
+from planner.serving.launch import NO_COMMAND
 from planner.serving.long_len import unmodelled_risk
 from planner.serving.mm_modes import served_towers
 from planner.serving.plan import (
@@ -1380,7 +1381,8 @@ def _unlaunchable(ranked: list[tuple[int, SweepRow]]) -> list[str]:
     launch command (a what-if format no known checkpoint holds, ...), naming them, as `sweep`
     lists them (cli.text.sweep_text)."""
     ranks = launch_note_ranks((rank, row) for rank, row in ranked if row.fits)
-    return [f"no launch command for {rank_runs(at)}: {note}" for note, at in ranks.items()]
+    return [f"no launch command for {rank_runs(at)}: {note.removeprefix(NO_COMMAND)}"
+            for note, at in ranks.items()]
 
 
 def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:

@@ -74,6 +74,12 @@ FAMILY_TOOLS = {"torchao": "torchao", "ocp_mx": "AMD Quark"}
 none: a quant_method "torchao" config (torchao's quantize_ and save), a Quark OCP MX one (AMD
 Quark's export); the launch note names it."""
 
+NO_COMMAND = "No launch command: "
+"""How a launch note without a command starts (most of this module's notes). Where a line
+already says there is none ("no launch command for #3: ", recommend's "what-if, no command: "
+and "no command: ", the Recommend page's), the note's own opening is dropped, so it is not
+said twice."""
+
 CHECKPOINT_STEP = "(--target-checkpoint)"
 """How a what-if format's launch note asks for a checkpoint in that format, in the CLI's words:
 the app names its Plan page's field instead (ui.context.app_words)."""

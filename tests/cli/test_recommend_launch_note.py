@@ -98,3 +98,16 @@ def test_a_what_if_format_keeps_its_word(capsys) -> None:
     rows = json.loads(out)["rows"]
     assert [(r["format_kind"], r["launchable"]) for r in rows][-1] == ("what-if", False)
     assert {r["format_kind"] for r in rows if r["launchable"]} <= {"own", "at load"}
+
+
+def test_the_report_says_no_launch_command_once(capsys) -> None:
+    # the report's alternatives named Kimi-K2-Instruct's rows (8 B200s, FP8 as stored, held
+    # back for --trust-remote-code) as "no launch command for #1-#10: No launch command:
+    # tokenizer_config.json's ...": the note's own opening after the line's
+    code, out, err = run_main(capsys, "report", "--model", "moonshotai/Kimi-K2-Instruct",
+                              "--gpu", "b200", "--gpus", "8", "--sweep")
+    assert code == 0, err
+    (line,) = [x for x in out.splitlines() if x.startswith("- no launch command for ")]
+    assert line.startswith("- no launch command for #1-#10: tokenizer_config.json's "
+                           "tokenizer_class 'TikTokenTokenizer'"), line
+    assert "No launch command" not in line

@@ -10,12 +10,11 @@ from contextlib import suppress
 import pandas as pd
 import streamlit as st
 
-from cli.text import NO_COMMAND
 from planner.catalog import catalog_entries
 from planner.report import usd_per_million_cell
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
-from planner.serving.launch import other_nodes_note
+from planner.serving.launch import NO_COMMAND, other_nodes_note
 from planner.serving.mm_modes import audio_limit_refusal, limit_refusal, served_towers
 from planner.serving.plan import LARGER_LEN_STEP
 from planner.serving.prices import (
