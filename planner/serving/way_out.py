@@ -84,7 +84,8 @@ def way_out(result: RecommendResult, models: Sequence[ModelSpec],
     line = f"{head}: {fewest} would serve it ({_row(first, named)}"
     if first.launchable:
         return _network_said(f"{line}): {step(fewest)}.", [first], search)
-    line += ", a what-if: no command for the targeted vLLM)"
+    line += (", a what-if" if first.run_kind == "what-if" else "") + \
+        ": no command for the targeted vLLM)"
     runnable = [r for r in wider.rows if r.launchable]
     if not runnable:
         return _network_said(

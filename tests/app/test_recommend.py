@@ -688,6 +688,11 @@ def test_a_row_held_back_in_its_own_format_says_no_command() -> None:
     table = _run(at)
     assert list(table["run"]) == ["no command"] and list(table["format"]) == ["fp8-block128"]
     assert list(table["preset"]) == ["8x b200"]
+    # the answer above the inputs: no "(what-if)", nor "with its command"
+    assert at.metric[0].label == "Cheapest (no command)" and at.metric[0].value == "8x b200"
+    assert any(c.value.startswith("moonshotai/Kimi-K2-Instruct: FP8 E4M3, 128x128 block "
+                                  "scales, ") and
+               "(row 1 below, with why it has no command)" in c.value for c in at.caption)
     assert not [c for c in at.code if "vllm serve" in c.value]
     (note,) = [c.value for c in at.caption if c.value.startswith("No command: ")]
     assert note.startswith("No command: tokenizer_config.json's tokenizer_class "

@@ -111,3 +111,18 @@ def test_the_report_says_no_launch_command_once(capsys) -> None:
     assert line.startswith("- no launch command for #1-#10: tokenizer_config.json's "
                            "tokenizer_class 'TikTokenTokenizer'"), line
     assert "No launch command" not in line
+
+
+def test_the_way_out_does_not_call_an_own_format_row_a_what_if(capsys) -> None:
+    # Kimi-K2-Instruct on H100s: 1,026,408,232,448 parameters, about 1 B each in FP8, over
+    # 8 x 0.92 x 79.19 GiB = 582.8 GiB (626 GB), so none of up to 8 serves it and the way out
+    # searches on: 16 hold it (16 x 79.19 x 0.92 GiB = 1,166 GiB, 1.25 TB), FP8 as stored,
+    # without a command for want of --trust-remote-code; it said "a what-if: no command"
+    code, out, err = run_main(capsys, "recommend", "--model", "moonshotai/Kimi-K2-Instruct",
+                              "--gpu", "h100-sxm", "--context", "8k")
+    assert code == 0, err
+    (line,) = [x for x in out.splitlines() if x.startswith("Searching on up to 64 GPUs: ")]
+    assert line.startswith("Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, FP8 "
+                           "E4M3, 128x128 block scales, "), line
+    assert "/hour: no command for the targeted vLLM): rerun with --gpus-max 16" in line
+    assert "what-if" not in line and "--trust-remote-code" in line

@@ -206,7 +206,8 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
     # preset's name ("8x rtx-pro-6000-maxq")
     box = slot.container(border=True)  # apart from the page's caption under it
     gpus, per_hour, per_m = box.columns([2, 1, 1])
-    gpus.metric("Cheapest" if best.launchable else "Cheapest (what-if)",
+    gpus.metric({"serve": "Cheapest", "what-if": "Cheapest (what-if)",
+                 "no command": "Cheapest (no command)"}[best.run_kind],
                 f"{best.gpus}x {best.gpu_key}", help=f"{best.gpus}x {best.gpu_name}")
     per_hour.metric("$/hour", f"${best.usd_per_hour:,.2f}", help=md_escape(
         best.price_source + (" (an estimate)" if best.price_estimate else "")))
@@ -218,7 +219,8 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
     verdict = best.verdict.replace(LARGER_LEN_STEP, RECOMMEND_LARGER_LEN_STEP)
     box.caption(app_markdown(
         f"{best.model_name}: {best.quant_label}, {best.layout.label()}, KV "
-        f"{best.kv_cache_dtype} (row 1 below, with its command). {verdict}"))
+        f"{best.kv_cache_dtype} (row 1 below, with "
+        f"{'its command' if best.launchable else 'why it has no command'}). {verdict}"))
 
 
 def _show(result: RecommendResult, workload: Workload, models: list[str],
