@@ -616,8 +616,9 @@ def _regex_as_name(name: str) -> str:
     '.*mlp.gate'), any other entry as it is.
 
     NOTE: vLLM's compressed-tensors loader ignores a layer whose name re.match-es an entry's
-    pattern after "re:" (compressed_tensors/utils.py _is_equal_or_regex_match, 0.19.0 and
-    0.34.0 wheels); llm-compressor recipes keep MoE gates so ("re:.*mlp.gate$")."""
+    pattern after "re:" (compressed_tensors/utils.py _is_equal_or_regex_match, 0.19.0 wheel;
+    quantization/utils/config_utils.py is_equal_or_regex_match, 0.34.0); llm-compressor
+    recipes keep MoE gates so ("re:.*mlp.gate$"). Its layer index: _entry_layers."""
     if not name.startswith("re:"):
         return name
     return name.removeprefix("re:").rstrip("$").replace("\\", "")
@@ -634,13 +635,37 @@ def _place(name: str) -> tuple[int | None, tuple[Component, ...]] | None:
     return None if layer is None or layer.group(1) == "*" else int(layer.group(1)), components
 
 
-NO_EXCLUSIONS = Exclusions()
-"""A what-if's exclusions (checkpoint_exclusions): none but the scheme's own keeps."""
+_REGEX_LAYER_INDEX = re.compile(r"layers\\?\.(?![*+?{])(.+?)\\?\.(?![*+?{])")
+"""In a compressed-tensors "re:" pattern, the layer index between "layers." and the next dot
+("\\." or "."), neither dot repeated ('layers\\.1\\d\\.' -> '1\\d'; 'layers.*.' has none)."""
+
+
+def _entry_layers(name: str, layer: int | None, num_layers: int) -> tuple[int, ...] | None:
+    """The decoder layers one exclusion entry placed at `layer` (_place) names, None for every
+    layer: a compressed-tensors "re:" pattern's, of `num_layers`, each index its layer index
+    expression (_REGEX_LAYER_INDEX) re.fullmatch-es ('re:.*layers\\.1\\d\\.self_attn.*' -> 10-19);
+    any other entry's, or a pattern's without such an expression, `layer`.
+
+    NOTE: vLLM re.match-es the pattern from the start of the module's name
+    (is_equal_or_regex_match, quantization/utils/config_utils.py 0.34.0;
+    _is_equal_or_regex_match, compressed_tensors/utils.py 0.9.2, 0.19.0, 0.29.0), so the
+    expression must match the whole index before the dot after it: read as a name, '1\\d' kept
+    layer 1 (not 10-19) and '[0-2]' every layer."""
+    index = _REGEX_LAYER_INDEX.search(name.removeprefix("re:")) if name.startswith("re:") \
+        else None
+    try:
+        expression = None if index is None else re.compile(index.group(1))
+    except re.error:
+        expression = None
+    if expression is None:
+        return None if layer is None else (layer,)
+    return tuple(i for i in range(num_layers) if expression.fullmatch(str(i)))
 
 
 @lru_cache(maxsize=256)
-def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
-    """Map module names or globs ('model.layers.*.self_attn', 'lm_head') to components
+def parse_exclusions(modules: tuple[str, ...], num_layers: int) -> Exclusions:
+    """Map module names, globs or compressed-tensors regexes ('model.layers.*.self_attn',
+    'lm_head', 're:.*mlp\\.gate$') of a model of `num_layers` decoder layers to components
     (cached: every plan of a checkpoint as stored reads its list; the result is frozen)."""
     all_layers: set[Component] = set()
     by_layer: dict[int, set[Component]] = {}
@@ -649,15 +674,21 @@ def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
         placed = _place(name)
         if placed is None:
             unmatched.append(name)
-        elif placed[0] is None:
+            continue
+        layers = _entry_layers(name, placed[0], num_layers)
+        if layers is None:
             all_layers.update(placed[1])
-        else:
-            by_layer.setdefault(placed[0], set()).update(placed[1])
+        for layer in layers or ():
+            by_layer.setdefault(layer, set()).update(placed[1])
     return Exclusions(
         all_layers=frozenset(all_layers),
         by_layer={i: frozenset(c) for i, c in by_layer.items()},
         unmatched=tuple(unmatched),
     )
+
+
+NO_EXCLUSIONS = Exclusions()
+"""A what-if's exclusions (checkpoint_exclusions): none but the scheme's own keeps."""
 
 
 def stored_format(spec: ModelSpec, scheme: QuantScheme) -> bool:
@@ -679,7 +710,7 @@ def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
     applies only to the checkpoint as stored (stored_format); a what-if target keeps just what
     the scheme itself keeps."""
     if stored_format(spec, scheme):
-        return parse_exclusions(spec.quant.excluded_modules)
+        return parse_exclusions(spec.quant.excluded_modules, spec.num_layers)
     return NO_EXCLUSIONS
 
 

@@ -1,5 +1,7 @@
 """Quantization schemes: bits per weight worked out by hand from each format's tensor layout."""
 
+import re
+
 import pytest
 
 from planner.model.config.parser import parse_model_config
@@ -233,7 +235,8 @@ def test_fbgemm_fp8_needs_both_keys_vllm_reads_first_missing_named() -> None:
 def test_exclusions_gpt_oss():
     # openai/gpt-oss-20b quantization_config.modules_to_not_convert, verbatim
     ex = parse_exclusions(
-        ("model.layers.*.self_attn", "model.layers.*.mlp.router", "model.embed_tokens", "lm_head")
+        ("model.layers.*.self_attn", "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"),
+        24,
     )
     assert ex.all_layers == {"attention", "router", "embeddings", "lm_head"}
     assert ex.excluded(7, "attention") and not ex.excluded(7, "experts")
@@ -249,7 +252,8 @@ def test_exclusions_qwen3_fp8_per_layer():
             "model.layers.0.mlp.gate",
             "model.layers.0.post_attention_layernorm",
             "model.layers.1.mlp.gate",
-        )
+        ),
+        94,
     )
     assert ex.all_layers == {"lm_head"}
     assert ex.by_layer[0] == {"norms", "router"}
@@ -265,7 +269,8 @@ def test_exclusions_gemma4_nvfp4_globs_and_vision():
             "model.embed_vision*",
             "model.language_model.layers.0.self_attn*",
             "model.language_model.layers.10.self_attn*",
-        )
+        ),
+        60,
     )
     assert ex.all_layers == {"lm_head"}
     assert ex.by_layer == {0: {"attention"}, 10: {"attention"}}
@@ -274,10 +279,10 @@ def test_exclusions_gemma4_nvfp4_globs_and_vision():
 
 def test_exclusions_minimax_bare_names_and_mtp():
     # MiniMaxAI/MiniMax-M2.5 modules_to_not_convert, verbatim: the router is a bare 'gate'
-    ex = parse_exclusions(("gate", "e_score_correction_bias", "lm_head"))
+    ex = parse_exclusions(("gate", "e_score_correction_bias", "lm_head"), 62)
     assert ex.all_layers == {"router", "lm_head"} and ex.unmatched == ()
     # nvidia/Qwen3.6-35B-A3B-NVFP4 excludes its MTP module, which vLLM does not load
-    ex = parse_exclusions(("mtp.layers.0*", "mtp*"))
+    ex = parse_exclusions(("mtp.layers.0*", "mtp*"), 40)
     assert ex.all_layers == frozenset() and ex.unmatched == ()
 
 
@@ -285,14 +290,37 @@ def test_exclusions_compressed_tensors_regexes():
     """A compressed-tensors "re:" entry is read as the name it matches (vLLM's
     _is_equal_or_regex_match re.match-es the pattern): llm-compressor's MoE recipe keeps the
     gates, not the dense MLP (as read before)."""
-    ex = parse_exclusions(("lm_head", "re:.*mlp.gate$"))
+    ex = parse_exclusions(("lm_head", "re:.*mlp.gate$"), 48)
     assert ex.all_layers == {"lm_head", "router"} and ex.unmatched == ()
-    ex = parse_exclusions((r"re:model\.layers\.3\.self_attn.*", r"re:.*mlp\.gate$"))
+    ex = parse_exclusions((r"re:model\.layers\.3\.self_attn.*", r"re:.*mlp\.gate$"), 48)
     assert ex.by_layer == {3: {"attention"}} and ex.all_layers == {"router"}
 
 
+def test_exclusions_compressed_tensors_regex_layer_indexes():
+    """A "re:" entry's layer index is a regular expression too: vLLM re.match-es the whole
+    pattern from the start of the module's name (quantization/utils/config_utils.py
+    is_equal_or_regex_match, 0.34.0; compressed_tensors/utils.py, 0.9.2-0.29.0), so
+    'layers\\.1\\d\\.' names layers 10-19 and 'layers\\.[0-2]\\.' layers 0-2 (it read layer 1 and
+    every layer). Expected layers: re.match on vLLM's qwen3_moe.py names of a 48-layer model."""
+    attention, mlp = r"re:.*layers\.1\d\.self_attn.*", r"re:model\.layers\.[0-2]\.mlp\..*"
+    ex = parse_exclusions((attention, mlp), 48)
+    assert ex.all_layers == frozenset()
+    vllm_attention = {i for i in range(48)
+                      if re.match(attention[3:], f"model.layers.{i}.self_attn.qkv_proj")}
+    vllm_gate = {i for i in range(48) if re.match(mlp[3:], f"model.layers.{i}.mlp.gate")}
+    assert vllm_attention == set(range(10, 20)) and vllm_gate == {0, 1, 2}
+    assert {i for i in range(48) if ex.excluded(i, "attention")} == vllm_attention
+    assert {i for i in range(48) if ex.excluded(i, "router")} == vllm_gate
+    # an unescaped literal index and an alternation ('.' matches the dot itself)
+    ex = parse_exclusions(("re:model.layers.3.self_attn.*", r"re:.*layers\.(4|40)\.mlp\.gate$"),
+                          48)
+    assert ex.by_layer == {3: {"attention"}, 4: {"router"}, 40: {"router"}}
+    # no index expression ('layers.*.' repeats its dot): every layer, as before
+    assert parse_exclusions(("re:model.layers.*.mlp.gate$",), 48).all_layers == {"router"}
+
+
 def test_exclusions_whole_mlp_and_unknown_names():
-    ex = parse_exclusions(("model.layers.3.mlp", "model.foo.bar"))
+    ex = parse_exclusions(("model.layers.3.mlp", "model.foo.bar"), 48)
     assert ex.by_layer[3] == {"dense_mlp", "experts", "shared_experts", "router"}
     assert ex.unmatched == ("model.foo.bar",)
 
