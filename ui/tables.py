@@ -31,8 +31,9 @@ COLUMN_HELP = {
     "grid says which; stalls: vLLM starts it but its longest request never completes; no: "
     "it does not fit, or vLLM refuses it (the verdict says why)",
     "run": "serve: the targeted vLLM starts this row (pick it under Start one for its "
-    "`vllm serve` command); what-if: a format with no checkpoint vLLM can load, so no command "
-    "(picked, it says why)",
+    "`vllm serve` command); what-if: a format with no checkpoint vLLM can load, so no command; "
+    "no command: the checkpoint as stored or quantized at load, held back for another reason "
+    "(e.g. a flag to give); picked, either says why",
     "name": "the model's repo id without its owner, as the charts name it (whole where two "
     "models share that name); the whole repo id is under More columns",
     "preset": "GPU count x GPU preset (the Hardware page's presets; the GPU's full name is "

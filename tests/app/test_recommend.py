@@ -16,6 +16,7 @@ from cli.planner_cli import main
 from planner.model.quant import SCHEMES
 from tests.app.conftest import ROOT, hub_answers, open_page
 from tests.planner.serving.test_wsl2 import NO_NVIDIA_SMI_TOTAL
+from ui.tables import COLUMN_HELP
 
 
 def _run(at):
@@ -687,6 +688,8 @@ def test_a_row_held_back_in_its_own_format_says_no_command() -> None:
     at.number_input(key="recommend.context").set_value(8000).run()
     table = _run(at)
     assert list(table["run"]) == ["no command"] and list(table["format"]) == ["fp8-block128"]
+    # the run column's tooltip names the word too (it knew serve and what-if only)
+    assert "no command: the checkpoint as stored or quantized at load" in COLUMN_HELP["run"]
     assert list(table["preset"]) == ["8x b200"]
     # the answer above the inputs: no "(what-if)", nor "with its command"
     assert at.metric[0].label == "Cheapest (no command)" and at.metric[0].value == "8x b200"
