@@ -649,8 +649,9 @@ class RopeKey(_Frozen):
     number: bool = Field(description="a JSON number or bool that float() takes: `x * value` "
                          "works (a string, even \"1.5\", null, an array or object is a "
                          "TypeError)")
-    floats: bool = Field(description="float(value) works (a number, a bool, a string such as "
-                         "\"1.5\")")
+    value: float | None = Field(description="float(value) (a number, a bool, a string such "
+                                "as \"1.5\"), what vLLM's YaRN classes compute with; None "
+                                "where float() fails")
     truthy: bool = Field(description="Python's bool(value), which `if mscale and "
                          "mscale_all_dim` tests")
 

@@ -344,12 +344,11 @@ def _yarn_keys(block: dict) -> tuple[RopeKey, ...]:
             continue
         value = block[key]
         try:
-            float(value)
-            floats = True
+            as_float: float | None = float(value)
         except (TypeError, ValueError, OverflowError):
-            floats = False
-        out.append(RopeKey(key=key, shown=shortened(json.dumps(value)), floats=floats,
-                           number=isinstance(value, int | float) and floats,
+            as_float = None
+        out.append(RopeKey(key=key, shown=shortened(json.dumps(value)), value=as_float,
+                           number=isinstance(value, int | float) and as_float is not None,
                            truthy=bool(value)))
     return tuple(out)
 

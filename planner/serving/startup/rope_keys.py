@@ -4,6 +4,8 @@ and which YaRN keys beside the factor and betas its YaRN classes compute with.
 The release-independent checks of a block's keys are planner.model.config.length's.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
+import math
+
 from planner.model.spec import ModelSpec, RopeBlock, RopeKey
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
@@ -87,11 +89,12 @@ def _yarn_key_problem(block: RopeBlock, mrope: bool, version: Version
     ramp product (rotary_embedding.py 0.9.2; yarn_scaling_rope.py, mrope.py,
     deepseek_scaling_rope.py 0.19.0, 0.29.0). From 0.30.0 YaRNScalingRotaryEmbedding and
     MRotaryEmbedding take `float(attention_factor)` where it is not None, else, `if mscale and
-    mscale_all_dim`, common.yarn_get_mscale(factor, mscale), `0.1 * mscale * math.log(scale)
-    + 1.0` above a factor of 1; DeepseekScalingRotaryEmbedding float(mscale) and
-    float(mscale_all_dim) (0.30.0 and 0.34.0 wheels). Python's `x * "1.5"` is a TypeError and
-    float("x") a ValueError; true is 1, nan and inf raise nothing (a cache of nan: not
-    refused)."""
+    mscale_all_dim`, common.yarn_get_mscale(factor, mscale) / yarn_get_mscale(factor,
+    mscale_all_dim), `0.1 * mscale * math.log(scale) + 1.0` above a factor of 1;
+    DeepseekScalingRotaryEmbedding float(mscale) and float(mscale_all_dim) (0.30.0 and 0.34.0
+    wheels). Python's `x * "1.5"` is a TypeError and float("x") a ValueError; true is 1, nan and
+    inf raise nothing (a cache of nan: not refused). A zero divisor is
+    _zero_divisor_error's."""
     keys = {k.key: k for k in block.yarn_keys}
     deepseek = block.rope_type != "yarn"
     checks: list[tuple[str, str]] = []  # (key, "float" | "times" | "scale")
@@ -104,14 +107,13 @@ def _yarn_key_problem(block: RopeBlock, mrope: bool, version: Version
                    ("extrapolation_factor", "times")]
     elif deepseek:
         checks += [("mscale", "float"), ("mscale_all_dim", "float")]
+    elif _mscale_ratio(keys, block, version):
+        checks += [("mscale", "scale"), ("mscale_all_dim", "scale")]
     elif "attention_factor" in keys and keys["attention_factor"].shown != "null":
         checks.append(("attention_factor", "float"))
-    elif all(k in keys and keys[k].truthy for k in ("mscale", "mscale_all_dim")) \
-            and (block.factor or 0) > 1:
-        checks += [("mscale", "scale"), ("mscale_all_dim", "scale")]
     for name, op in checks:
         key = keys.get(name)
-        if key is None or (key.floats if op == "float" else key.number):
+        if key is None or (key.value is not None if op == "float" else key.number):
             continue
         if op == "float":
             error = "TypeError" if key.shown[:1] != '"' else "ValueError"
@@ -122,6 +124,49 @@ def _yarn_key_problem(block: RopeBlock, mrope: bool, version: Version
     return None
 
 
+def _mscale_ratio(keys: dict[str, RopeKey], block: RopeBlock, version: Version) -> bool:
+    """Whether vLLM `version`'s YaRN class for `block` divides yarn_get_mscale(factor,
+    mscale) by yarn_get_mscale(factor, mscale_all_dim) (_yarn_key_problem's NOTE): the
+    deepseek types always (mscale_all_dim defaults to 0), yarn from YARN_ATTENTION_FACTOR_FROM
+    where attention_factor is absent or null and mscale and mscale_all_dim are both truthy,
+    the factor above 1 (yarn_get_mscale returns 1.0 at or under it without reading mscale)."""
+    if block.rope_type != "yarn":
+        return True
+    attention = keys.get("attention_factor")
+    return (version >= YARN_ATTENTION_FACTOR_FROM
+            and (attention is None or attention.shown == "null")
+            and all(k in keys and keys[k].truthy for k in ("mscale", "mscale_all_dim"))
+            and (block.factor or 0) > 1)
+
+
+def _zero_divisor_error(block: RopeBlock, version: Version, where: str) -> str | None:
+    """vLLM `version`'s error dividing by zero on `block`'s (config.json's `where`)
+    mscale_all_dim, or None: where it takes the ratio (_mscale_ratio) and 0.1 x mscale_all_dim
+    x log(factor) + 1 is exactly 0.0, Python's float division raises ZeroDivisionError ("float
+    division by zero") as the model is built. A zero numerator (mscale's) is a cache of
+    zeros: it runs, not refused; so do inf and nan (no exception in float arithmetic).
+
+    NOTE: yarn_get_mscale(scale, mscale) = `0.1 * mscale * math.log(scale) + 1.0` for scale
+    > 1 (rotary_embedding.py 0.9.2; deepseek_scaling_rope.py and common.py 0.29.0, 0.30.0,
+    0.34.0 wheels), divided into in plain Python floats, not tensors (DeepseekScaling
+    RotaryEmbedding.__init__ every release; YaRNScalingRotaryEmbedding and MRotaryEmbedding
+    from 0.30.0). DeepSeek-V3's config.json: mscale 1.0, mscale_all_dim 1.0, factor 40."""
+    keys = {k.key: k for k in block.yarn_keys}
+    divisor = keys.get("mscale_all_dim")
+    if divisor is None or divisor.value is None or not (block.factor or 0) > 1:
+        return None
+    if not _mscale_ratio(keys, block, version):
+        return None
+    log_factor = math.log(block.factor)
+    if 0.1 * divisor.value * log_factor + 1.0 != 0.0:
+        return None
+    return (f"ZeroDivisionError: {where}.mscale_all_dim = {divisor.shown}: vLLM "
+            f"{version_label(version)}'s {block.rope_type} rotary embedding divides by "
+            f"yarn_get_mscale(factor, mscale_all_dim) = 0.1 x {divisor.value:g} x "
+            f"log({block.factor:g}) + 1 = 0 as it builds the model (float division by zero). "
+            "Give another mscale_all_dim (DeepSeek-V3: 1.0), or leave the key out.")
+
+
 def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
     """vLLM `version`'s failure on a flat yarn / deepseek_yarn / deepseek_llama_scaling
     block's attn_factor, extrapolation_factor, attention_factor, mscale or mscale_all_dim
@@ -130,11 +175,12 @@ def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
     w = spec.window
     if w is None or w.ropes_nested or len(w.ropes) != 1:
         return []
+    where = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
     problem = _yarn_key_problem(w.ropes[0], spec.mrope, version)
     if problem is None:
-        return []
+        zero = _zero_divisor_error(w.ropes[0], version, where)
+        return [zero] if zero else []
     key, error, use = problem
-    where = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
     return [f"{error}: {where}.{key.key} = {key.shown}: vLLM {version_label(version)}'s "
             f"{w.ropes[0].rope_type} rotary embedding computes {use} as it builds the model, "
             "and this value is no number it can use. Give a number, or leave the key out."]
