@@ -682,6 +682,10 @@ class WindowInputs(_Frozen):
     ropes: tuple[RopeBlock, ...] = Field(
         default=(), description="the rope blocks, one per layer type where nested")
     ropes_nested: bool = Field(default=False, description="rope_parameters nested by layer type")
+    layer_block_problems: tuple[str, ...] = Field(
+        default=(), description="why vLLM fails on a block of a rope object nested by layer "
+        "type, one line per block of the model's layer types (length.layer_block_problems), "
+        "refused on the releases that read the object (startup.rope_keys.layer_block_errors)")
     ropes_mixed: tuple[str, ...] = Field(
         default=(), description="the layer types whose blocks the rope object holds beside "
         "flat keys (rope_type, rope_theta), which vLLM reads as one flat block "

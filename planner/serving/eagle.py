@@ -259,11 +259,13 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     max_position = _positive(config, "max_position_embeddings", MAX_CONTEXT,
                              LLAMA_MAX_POSITION_EMBEDDINGS)
     try:
-        rope_scaling(reader, reader, max_position, ("full_attention",))
+        rope_scaling(reader, reader, max_position)
         window = window_inputs(reader, reader, max_position,
-                               str(config.get("model_type") or "llama"))
+                               str(config.get("model_type") or "llama"), ("full_attention",))
     except ConfigError as exc:
         raise DraftError(f"the drafter config of {model}: {exc}") from None
+    if window.layer_block_problems:
+        raise DraftError(f"the drafter config of {model}: {window.layer_block_problems[0]}")
     draft_vocab = _positive(config, "draft_vocab_size", MAX_VOCAB, vocab)
     _check_draft_vocab(model, vocab, draft_vocab)
     garbage_number_warnings(reader, notes)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.cli.conftest import run_main
+from tests.cli.conftest import plan_errors, run_main
 from tests.conftest import load_ref_config
 
 QWEN3_8B = ("--model", "Qwen/Qwen3-8B", "--gpu", "h100", "--gpus", "1")
@@ -248,12 +248,17 @@ def test_a_gemma_4_layer_types_rope_block_without_its_keys_is_refused(capsys, tm
     # Gemma-4-26B-A4B's full_attention block as llama3 without low_freq_factor /
     # high_freq_factor: gemma4.py hands its full-attention layers that block and get_rope reads
     # rope_parameters["low_freq_factor"] (KeyError; 0.29.0 and 0.34.0 wheels), where the plan
-    # read "Fits"
+    # read "Fits"; a refusal in the verdict of the releases that read the object (0.12.0 on)
     config, _ = load_ref_config("google__gemma-4-26B-A4B")
     config["text_config"]["rope_parameters"]["full_attention"] = {
         "rope_type": "llama3", "factor": 8.0, "rope_theta": 1e6}
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    code, out, err = run_main(capsys, "plan", "--model", str(path), "--gpu", "h100-sxm")
-    assert_one_line(code, out, err, "text_config.rope_parameters.full_attention has rope_type "
-                    "'llama3' but no low_freq_factor or high_freq_factor", "(KeyError)")
+    fits, (error,) = plan_errors(capsys, "--model", str(path), "--gpu", "h100-sxm",
+                                 "--vllm-version", "0.34.0", word="low_freq_factor")
+    assert not fits
+    assert error.startswith("config.json: text_config.rope_parameters.full_attention has "
+                            "rope_type 'llama3' but no low_freq_factor or high_freq_factor: "
+                            "vLLM's get_rope reads rope_parameters[\"low_freq_factor\"] for it "
+                            "(KeyError)")
+    assert error.endswith("(vLLM 0.34.0 reads each layer type's block)")

@@ -187,12 +187,14 @@ def _checked_block(block: dict, where: str, max_pos: int) -> dict:
     return out
 
 
-def _check_layer_blocks(block: dict, where: str, max_pos: int,
-                        layer_types: Collection[str]) -> None:
-    """Check each block of a rope object nested by layer type (rope_nested) as a flat one
-    (_checked_block), for the layer types the model has (`layer_types`: "full_attention",
-    "sliding_attention"), naming the layer type in the refusal; a block of a layer type the
-    model lacks reaches neither get_rope nor transformers' validation, and is left alone.
+def layer_block_problems(block: dict, where: str, max_pos: int,
+                         layer_types: Collection[str]) -> tuple[str, ...]:
+    """Why vLLM fails on each block of a rope object nested by layer type (rope_nested),
+    checked as a flat one (_checked_block's refusal, naming the block), for the layer types the
+    model has (`layer_types`: "full_attention", "sliding_attention"); a block of a layer type
+    the model lacks reaches neither get_rope nor transformers' validation, and is left alone.
+    Recorded, not raised: whether a release reads the object is startup.rope_keys'
+    (layer_block_errors).
 
     NOTE: gemma4.py Gemma4Attention hands get_rope `dict(config.rope_parameters[layer_type])`
     (0.29.0 and 0.34.0 wheels), gemma3.py `config.rope_parameters[layer_type]` (0.34.0; 0.29.0
@@ -209,10 +211,15 @@ def _check_layer_blocks(block: dict, where: str, max_pos: int,
     block's alone (config/model.py _get_and_verify_max_len, iter_rope_parameters in 0.34.0,
     rope_parameters.values() in 0.29.0; the last block's factor wins, Gemma 3 skipped),
     which planner.serving.engine.window reads from WindowInputs.ropes."""
+    problems = []
     for layer_type in sorted(set(block) & set(layer_types)):
         one = block[layer_type]
-        if isinstance(one, dict):
-            _checked_block(one, f"{where}.{layer_type}", max_pos)
+        try:
+            if isinstance(one, dict):
+                _checked_block(one, f"{where}.{layer_type}", max_pos)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return tuple(problems)
 
 
 def rope_layer_types(layers: Iterable[LayerSpec]) -> frozenset[str]:
@@ -223,11 +230,11 @@ def rope_layer_types(layers: Iterable[LayerSpec]) -> frozenset[str]:
                      if isinstance(layer.mixer, AttentionMixer))
 
 
-def rope_scaling(r: Reader, top: Reader, max_pos: int, layer_types: Collection[str]) -> dict:
+def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
     """rope_scaling / rope_parameters: type, factor, the context a YaRN factor gives, and
     "mrope" where the block has mrope_section (get_rope then builds an M-RoPE, whatever the
-    factor: ModelSpec.mrope); a block per layer type is checked for the model's
-    `layer_types` (_check_layer_blocks) and gives {}.
+    factor: ModelSpec.mrope); an object of blocks per layer type gives {} (its blocks are
+    checked per release: layer_block_problems).
 
     A factor that stretches the context past MAX_CONTEXT is refused. NOTE (vLLM
     model_executor/layers/rotary_embedding, get_rope): linear and YaRN scaling precompute a
@@ -244,7 +251,6 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int, layer_types: Collection[s
         if not isinstance(block, dict):
             raise ConfigError(f"{reader.where(k)} must be an object")
         if rope_nested(block):
-            _check_layer_blocks(block, reader.where(k), max_pos, layer_types)
             return {}
         mrope = {"mrope": True} if "mrope_section" in block else {}
         out = _checked_block(block, reader.where(k), max_pos)
@@ -386,8 +392,11 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
     return tuple(out)
 
 
-def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> WindowInputs:
-    """The fields vLLM's derived max_model_len reads (planner.serving.engine.window._vllm_window).
+def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str,
+                  layer_types: Collection[str]) -> WindowInputs:
+    """The fields vLLM's derived max_model_len reads (planner.serving.engine.window._vllm_window),
+    and the problems of a nested rope object's blocks of the model's `layer_types`
+    (layer_block_problems).
 
     The length keys come from the text config (vLLM reads hf_text_config); a config.json
     without max_position_embeddings (or its n_positions / max_sequence_length aliases) counts
@@ -423,6 +432,8 @@ def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> Wind
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
         ropes=ropes,
         ropes_nested=rope_nested(block),
+        layer_block_problems=layer_block_problems(
+            block, f"config.json: {where}", max_pos, layer_types) if rope_nested(block) else (),
         ropes_mixed=rope_mixed(block),
         ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
         rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,

@@ -420,8 +420,8 @@ def _context_length(r: Reader, top: Reader, model_type: str, layer_types: frozen
         ("max_position_embeddings", "n_positions", "max_sequence_length"),
         *NO_CLASS_MAX_POSITION,
     )
-    rope = rope_scaling(r, top, max_pos, layer_types)
-    window = window_inputs(r, top, max_pos, model_type)
+    rope = rope_scaling(r, top, max_pos)
+    window = window_inputs(r, top, max_pos, model_type, layer_types)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
     return max_pos, rope, window

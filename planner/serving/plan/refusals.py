@@ -102,7 +102,11 @@ from planner.serving.startup.quant_method import (
     rocm_quantization_errors,
     unknown_quant_errors,
 )
-from planner.serving.startup.rope_keys import llama3_original_errors, yarn_key_errors
+from planner.serving.startup.rope_keys import (
+    layer_block_errors,
+    llama3_original_errors,
+    yarn_key_errors,
+)
 from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.unknown_capability import unknown_capability_refusal
@@ -201,6 +205,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(ssm_dtype_errors(spec, s.mamba_ssm_cache_dtype, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
+            + tuple(layer_block_errors(spec, rules.version))
             + tuple(llama3_original_errors(spec, rules.version))
             + tuple(yarn_key_errors(spec, rules.version))
             + tuple(mixed_rope_errors(spec, rules.version, rope_overridden(s.hf_overrides),

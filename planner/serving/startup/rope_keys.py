@@ -1,18 +1,47 @@
-"""vLLM's failures on a rope block's keys that depend on the release: what fills a llama3
-block's missing original_max_position_embeddings (transformers 5 does, transformers 4 does not),
-and which YaRN keys beside the factor and betas its YaRN classes compute with.
+"""vLLM's failures on a rope block's keys that depend on the release: whether it reads a rope
+object nested by layer type at all, what fills a llama3 block's missing
+original_max_position_embeddings (transformers 5 does, transformers 4 does not), and which YaRN
+keys beside the factor and betas its YaRN classes compute with.
 The release-independent checks of a block's keys are planner.model.config.length's.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
 import math
 
-from planner.model.spec import ModelSpec, RopeBlock, RopeKey
+from planner.model.spec import ModelSpec, RopeBlock, RopeKey, WindowInputs
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
     Version,
     version_label,
 )
+
+
+def reads_rope_object(w: WindowInputs, version: Version) -> bool:
+    """Whether vLLM `version` reads the config's rope object at all: a rope_scaling one in every
+    release, a rope_parameters one (ropes_parameters_only) from ROPE_PARAMETERS_WINDOW_FROM.
+
+    NOTE: before 0.12.0 vLLM reads config.rope_scaling only (patch_rope_scaling,
+    transformers_utils/config.py, 0.9.2 and 0.11.2 wheels; the models pass
+    `config.rope_scaling` to get_rope), and transformers 4 reads no rope_parameters key, so a
+    rope_parameters object, flat or nested, is an unread attribute there. From the 0.12.0 wheel
+    patch_rope_parameters reads it, patching each layer type's block where nested (`if
+    set(config.rope_parameters.keys()).issubset(ALLOWED_LAYER_TYPES)`), and the models pass
+    config.rope_parameters (gemma3.py: `config.rope_parameters[layer_type]`). A nested
+    rope_scaling is read in every release: before 0.12.0 patch_rope_scaling_dict raises
+    ValueError("rope_scaling should have a 'rope_type' key") on it (0.9.2, 0.11.2), a refusal
+    either way."""
+    return version >= ROPE_PARAMETERS_WINDOW_FROM or not w.ropes_parameters_only
+
+
+def layer_block_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM `version`'s failure on the blocks of a rope object nested by layer type
+    (WindowInputs.layer_block_problems, one per block of the model's layer types), where it
+    reads the object (reads_rope_object); [] elsewhere."""
+    w = spec.window
+    if w is None or not w.layer_block_problems or not reads_rope_object(w, version):
+        return []
+    return [f"{problem} (vLLM {version_label(version)} reads each layer type's block)"
+            for problem in w.layer_block_problems]
 
 
 def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:
@@ -44,7 +73,7 @@ def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:
         return []
     if [r.rope_type for r in w.ropes] != ["llama3"] or w.ropes[0].original_max_position_embeddings:
         return []
-    if version < ROPE_PARAMETERS_WINDOW_FROM and w.ropes_parameters_only:
+    if not reads_rope_object(w, version):
         return []
     if version >= ROPE_PARAMETERS_WINDOW_FROM and w.original_max_position_embeddings:
         return []
@@ -171,9 +200,10 @@ def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
     """vLLM `version`'s failure on a flat yarn / deepseek_yarn / deepseek_llama_scaling
     block's attn_factor, extrapolation_factor, attention_factor, mscale or mscale_all_dim
     that its YaRN rotary embedding cannot compute with (_yarn_key_problem), naming the key
-    and value; [] elsewhere, and for a nested object (its blocks' YaRN keys not read)."""
+    and value, where vLLM `version` reads the block (reads_rope_object); [] elsewhere, and for
+    a nested object (its blocks' YaRN keys not read)."""
     w = spec.window
-    if w is None or w.ropes_nested or len(w.ropes) != 1:
+    if w is None or w.ropes_nested or len(w.ropes) != 1 or not reads_rope_object(w, version):
         return []
     where = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
     problem = _yarn_key_problem(w.ropes[0], spec.mrope, version)

@@ -2,6 +2,9 @@
 "full_attention" / "sliding_attention") gets each block checked as a flat block is, for the
 layer types the model has: vLLM's gemma4.py hands each layer its type's block, and get_rope
 reads it with rope_parameters[key] (rotary_embedding/__init__.py, 0.29.0 and 0.34.0 wheels).
+Refused in the verdict on the releases that read the object (startup.rope_keys.
+layer_block_errors): a rope_parameters one from 0.12.0 (patch_rope_parameters, transformers_utils/
+config.py 0.12.0; before it vLLM and transformers 4 read rope_scaling only, 0.9.2 and 0.11.2).
 
 Gemma-4-26B-A4B (tests/fixtures/configs): full_attention {"rope_type": "proportional",
 "rope_theta": 1e6, "partial_rotary_factor": 0.25}, sliding_attention {"rope_type": "default",
@@ -11,7 +14,7 @@ Gemma-4-26B-A4B (tests/fixtures/configs): full_attention {"rope_type": "proporti
 import pytest
 
 from planner.model.config.parser import parse_model_config
-from planner.model.spec import ConfigError
+from planner.serving.startup.rope_keys import layer_block_errors
 from tests.conftest import load_ref_config
 
 LLAMA3_KEYS = {"low_freq_factor": 1.0, "high_freq_factor": 4.0,
@@ -51,9 +54,28 @@ def _gemma4(layer_type: str, block: dict) -> dict:
      "text_config.rope_parameters.full_attention.rope_theta is a string"),
 ])
 def test_a_layer_types_block_is_checked_as_a_flat_one(layer_type, block, words):
-    with pytest.raises(ConfigError) as caught:
-        parse_model_config(_gemma4(layer_type, block))
-    assert str(caught.value).startswith(f"config.json: {words}"), caught.value
+    (error,) = layer_block_errors(parse_model_config(_gemma4(layer_type, block)), (0, 34, 0))
+    assert error.startswith(f"config.json: {words}"), error
+    assert error.endswith("(vLLM 0.34.0 reads each layer type's block)")
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    ((0, 11, 2), False),  # reads rope_scaling only: the rope_parameters object is not read
+    ((0, 12, 0), True),   # patch_rope_parameters patches each layer type's block
+    ((0, 29, 0), True),
+])
+def test_a_nested_rope_parameters_block_is_refused_from_0_12_0(version, refused):
+    spec = parse_model_config(_gemma4("full_attention", {"rope_type": "linear"}))
+    assert bool(layer_block_errors(spec, version)) is refused
+
+
+def test_a_nested_rope_scaling_block_is_refused_in_every_release():
+    # vLLM reads rope_scaling in every release (0.9.2: patch_rope_scaling_dict)
+    config = _gemma4("full_attention", {"rope_type": "linear"})
+    config["text_config"]["rope_scaling"] = config["text_config"].pop("rope_parameters")
+    (error,) = layer_block_errors(parse_model_config(config), (0, 9, 2))
+    assert error.startswith("config.json: text_config.rope_scaling.full_attention has "
+                            "rope_type 'linear' but no factor")
 
 
 @pytest.mark.parametrize("block", [
@@ -64,6 +86,7 @@ def test_a_layer_types_block_is_checked_as_a_flat_one(layer_type, block, words):
 def test_a_layer_types_usable_block_still_parses(block):
     spec = parse_model_config(_gemma4("full_attention", block))
     assert {r.rope_type for r in spec.window.ropes} == {block["rope_type"], "default"}
+    assert layer_block_errors(spec, (0, 34, 0)) == []
 
 
 def test_a_block_of_a_layer_type_the_model_lacks_is_left_alone():
@@ -73,3 +96,4 @@ def test_a_block_of_a_layer_type_the_model_lacks_is_left_alone():
     spec = parse_model_config(_gemma4("chunked_attention", {"rope_type": "llama3",
                                                             "factor": 8.0}))
     assert "llama3" in {r.rope_type for r in spec.window.ropes}
+    assert layer_block_errors(spec, (0, 34, 0)) == []

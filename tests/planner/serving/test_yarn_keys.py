@@ -125,3 +125,14 @@ def test_the_cli_plan_reads_does_not_fit_on_0_29_0_and_fits_on_0_30_0(capsys):
                 "this value is no number it can use. Give a number, or leave the key out."])
     assert plan_errors(capsys, *argv, "--vllm-version", "0.30.0", word="attn_factor") == (
         True, [])
+
+
+@pytest.mark.parametrize(("version", "refused"), [((0, 11, 2), False), ((0, 12, 0), True)])
+def test_a_rope_parameters_block_is_read_from_0_12_0(version, refused):
+    # vLLM reads config.rope_scaling only before 0.12.0 (patch_rope_scaling, 0.11.2 wheel), and
+    # transformers 4 no rope_parameters: the block's attn_factor "x" is not read there
+    config = copy.deepcopy(QWEN3_8B)
+    config["rope_parameters"] = {**YARN, "attn_factor": "x"}
+    errors = yarn_key_errors(parse_model_config(config), version)
+    assert [e.startswith('TypeError: rope_parameters.attn_factor = "x"') for e in errors] == (
+        [True] if refused else [])
