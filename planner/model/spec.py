@@ -670,6 +670,11 @@ class RopeBlock(_Frozen):
     yarn_keys: tuple[RopeKey, ...] = Field(
         default=(), description="a YaRN block's (length.YARN_ROPE_TYPES) keys of "
         "length.YARN_PASSED_KEYS that it gives, in that order")
+    layer_type: str | None = Field(
+        default=None, description="the layer type whose block this is in a rope object nested "
+        "by layer type (\"full_attention\"); None for a flat block")
+    mrope: bool = Field(default=False, description="the block has mrope_section: get_rope "
+                        "builds it as an M-RoPE (ModelSpec.mrope, for a flat block)")
 
 
 class WindowInputs(_Frozen):

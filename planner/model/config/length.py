@@ -388,7 +388,8 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
                              factor_int=factor is not None and isinstance(raw, int),
                              original_max_position_embeddings=(
                                  _length(one.get("original_max_position_embeddings"))),
-                             yarn_keys=_yarn_keys(one) if kind in YARN_ROPE_TYPES else ()))
+                             yarn_keys=_yarn_keys(one) if kind in YARN_ROPE_TYPES else (),
+                             layer_type=name, mrope="mrope_section" in one))
     return tuple(out)
 
 

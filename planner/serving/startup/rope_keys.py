@@ -7,6 +7,7 @@ Each rule's NOTE names the vLLM and transformers sources read."""
 
 import math
 
+from planner.model.config.length import rope_layer_types
 from planner.model.spec import ModelSpec, RopeBlock, RopeKey, WindowInputs
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
@@ -197,20 +198,37 @@ def _zero_divisor_error(block: RopeBlock, version: Version, where: str) -> str |
 
 
 def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
-    """vLLM `version`'s failure on a flat yarn / deepseek_yarn / deepseek_llama_scaling
-    block's attn_factor, extrapolation_factor, attention_factor, mscale or mscale_all_dim
-    that its YaRN rotary embedding cannot compute with (_yarn_key_problem), naming the key
-    and value, where vLLM `version` reads the block (reads_rope_object); [] elsewhere, and for
-    a nested object (its blocks' YaRN keys not read)."""
+    """vLLM `version`'s failures on a yarn / deepseek_yarn / deepseek_llama_scaling block's
+    attn_factor, extrapolation_factor, attention_factor, mscale or mscale_all_dim that its YaRN
+    rotary embedding cannot compute with (_yarn_key_problem) or that zeroes its divisor
+    (_zero_divisor_error), naming the key and value, where vLLM `version` reads the rope object
+    (reads_rope_object): the flat block, or in an object nested by layer type each block of
+    the model's layer types (length.rope_layer_types), as layer_block_errors checks them and
+    vLLM's per-layer classes hand them to get_rope (gemma4.py `dict(config.rope_parameters[
+    layer_type])`, 0.29.0 and 0.34.0 wheels; get_rope passes a block's YaRN keys as it does a
+    flat one's, rotary_embedding/__init__.py 0.29.0, 0.34.0). [] elsewhere."""
     w = spec.window
-    if w is None or w.ropes_nested or len(w.ropes) != 1 or not reads_rope_object(w, version):
+    if w is None or not reads_rope_object(w, version):
         return []
-    where = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
-    problem = _yarn_key_problem(w.ropes[0], spec.mrope, version)
+    key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
+    if w.ropes_nested:
+        types = rope_layer_types(spec.layers)
+        blocks = [(b, f"{key}.{b.layer_type}", b.mrope) for b in w.ropes
+                  if b.layer_type in types]
+    else:
+        blocks = [(b, key, spec.mrope) for b in w.ropes[:1]]
+    return [error for block, where, mrope in blocks
+            if (error := _yarn_block_error(block, where, mrope, version))]
+
+
+def _yarn_block_error(block: RopeBlock, where: str, mrope: bool, version: Version
+                      ) -> str | None:
+    """vLLM `version`'s failure on one YaRN block (config.json's `where`) of yarn_key_errors,
+    or None."""
+    problem = _yarn_key_problem(block, mrope, version)
     if problem is None:
-        zero = _zero_divisor_error(w.ropes[0], version, where)
-        return [zero] if zero else []
+        return _zero_divisor_error(block, version, where)
     key, error, use = problem
-    return [f"{error}: {where}.{key.key} = {key.shown}: vLLM {version_label(version)}'s "
-            f"{w.ropes[0].rope_type} rotary embedding computes {use} as it builds the model, "
-            "and this value is no number it can use. Give a number, or leave the key out."]
+    return (f"{error}: {where}.{key.key} = {key.shown}: vLLM {version_label(version)}'s "
+            f"{block.rope_type} rotary embedding computes {use} as it builds the model, and "
+            "this value is no number it can use. Give a number, or leave the key out.")
