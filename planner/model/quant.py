@@ -15,6 +15,12 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
+from planner.model.exclusion_match import (
+    LIST_MATCH,
+    SubstringKeeps,
+    names_no_layer,
+    substring_keeps,
+)
 from planner.model.spec import AttentionMixer, ModelSpec, ModuleFormat
 from planner.text import shortened
 
@@ -707,11 +713,82 @@ def stored_format(spec: ModelSpec, scheme: QuantScheme) -> bool:
 
 def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
     """The modules kept in 16-bit when planning `scheme`: the checkpoint's exclusion list
-    applies only to the checkpoint as stored (stored_format); a what-if target keeps just what
-    the scheme itself keeps."""
+    applies only to the checkpoint as stored (stored_format), as its method's loader matches
+    it (_list_exclusions); a what-if target keeps just what the scheme itself keeps."""
     if stored_format(spec, scheme):
-        return parse_exclusions(spec.quant.excluded_modules, spec.num_layers)
+        return _EXCLUSIONS.get(spec, (), _list_exclusions, spec)
     return NO_EXCLUSIONS
+
+
+_EXCLUSIONS: IdentityMemo[Exclusions] = IdentityMemo(64)
+"""_list_exclusions per spec, which every weights computation of a sweep asks for."""
+
+
+def _list_exclusions(spec: ModelSpec) -> Exclusions:
+    """The checkpoint's list placed as its method's loader matches it (exclusion_match.
+    LIST_MATCH): an exact one without the entries that name no layer, an AWQ one by substring
+    in the layers Headroom names (their components' other layers as placed), any other as
+    placed."""
+    quant = spec.quant
+    match = LIST_MATCH.get(quant.method)
+    if match == "exact":
+        return parse_exclusions(tuple(m for m in quant.excluded_modules
+                                      if not _names_no_layer(m)), spec.num_layers)
+    placed = parse_exclusions(quant.excluded_modules, spec.num_layers)
+    if match is None:
+        return placed
+    keeps = _substring_keeps(spec)
+    read_anywhere = frozenset().union(*keeps.read.values())
+    whole = frozenset(c for c in read_anywhere if all(
+        c in keeps.kept[i] for i, read in keeps.read.items() if c in read))
+    all_layers = (placed.all_layers - read_anywhere) | whole
+    by_layer: dict[int, frozenset[Component]] = {}
+    for i, read in keeps.read.items():
+        elsewhere = {c for c in COMPONENTS if c not in read and placed.excluded(i, c)}
+        own = (keeps.kept[i] | elsewhere) - all_layers
+        if own:
+            by_layer[i] = frozenset(own)
+    return Exclusions(all_layers=all_layers, by_layer=by_layer, unmatched=placed.unmatched)
+
+
+def _names_no_layer(name: str) -> bool:
+    """Whether an exactly matched entry naming a layer's linear component keeps nothing
+    (exclusion_match.names_no_layer); a model-wide or norm entry is placed as it is."""
+    placed = _place(name)
+    return placed is not None and bool(set(placed[1]) & set(_LINEAR_COMPONENTS)) \
+        and names_no_layer(name)
+
+
+_LINEAR_COMPONENTS: tuple[Component, ...] = ("attention", "dense_mlp", "experts",
+                                             "shared_experts", "router")
+
+
+_SUBSTRING: IdentityMemo[SubstringKeeps] = IdentityMemo(64)
+
+
+def _substring_keeps(spec: ModelSpec) -> SubstringKeeps:
+    """exclusion_match.substring_keeps of the checkpoint's whole list (its lone projections
+    too: QuantSpec.release_exclusions), per spec."""
+    quant = spec.quant
+    entries = quant.excluded_modules + tuple(
+        f.module for f in quant.module_schemes if f.scheme == "bf16")
+    return _SUBSTRING.get(spec, (), substring_keeps, spec, entries)
+
+
+def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
+    """The checkpoint's per-module formats with its list's lone 16-bit projections as its
+    method's loader matches them (LIST_MATCH): an exact list's without those naming no layer,
+    an AWQ list's those substring_keeps finds."""
+    schemes = spec.quant.module_schemes
+    match = LIST_MATCH.get(spec.quant.method)
+    if match is None:
+        return schemes
+    own = tuple(f for f in schemes if f.scheme != "bf16")
+    if match == "exact":
+        return own + tuple(f for f in schemes if f.scheme == "bf16"
+                           and not names_no_layer(f.module))
+    return own + tuple(ModuleFormat(module=name, algo="16-bit", scheme="bf16")
+                       for name in _substring_keeps(spec).alone)
 
 
 # --- per-module formats (ModelOpt MIXED_PRECISION quantized_layers) -----------------------
@@ -840,7 +917,7 @@ def _module_bits(spec: ModelSpec, base: QuantScheme) -> ModuleBits:
     building a ParallelLMHead)."""
     all_layers: dict[Component, float] = {}
     by_layer: dict[int, dict[Component, float]] = {}
-    for fmt in spec.quant.module_schemes:
+    for fmt in _list_module_schemes(spec):
         placed = _place(fmt.module)
         if placed is None:
             continue
@@ -863,6 +940,6 @@ _MODULE_BITS: IdentityMemo[ModuleBits] = IdentityMemo(64)
 def checkpoint_module_bits(spec: ModelSpec, scheme: QuantScheme) -> ModuleBits | None:
     """The per-module int formats that apply when planning `scheme`: the checkpoint's own
     (QuantSpec.module_schemes), when it is planned as stored (stored_format); else None."""
-    if not stored_format(spec, scheme) or not spec.quant.module_schemes:
+    if not stored_format(spec, scheme) or not _list_module_schemes(spec):
         return None
     return _MODULE_BITS.get(spec, (scheme.key,), _module_bits, spec, scheme)

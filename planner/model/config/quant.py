@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Literal
 
 from planner.jsondoc import json_kind
+from planner.model.layer_names import FUSED_SHARDS, layer_prefixes
 from planner.model.quant import OCP_MX_GROUP_SIZE, TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
     AttentionMixer,
@@ -21,7 +22,6 @@ from planner.model.spec import (
     LayerSpec,
     ModelOptFaults,
     ModuleFormat,
-    MoeMlp,
     QuantSpec,
     ReleaseExclusions,
 )
@@ -575,21 +575,6 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
                  and rule.get("group_size", group) != -1), None)
 
 
-# NOTE: the vLLM layer prefixes GPTQ `dynamic` rules are matched against (gptq_dynamic): the
-# decoder layer "model.layers.{i}" (the text models' own classes), its attention under
-# "self_attn" (gpt_oss.py: "attn"), its MLP or MoE block under "mlp" (mixtral.py:
-# "block_sparse_moe", llama4.py: "feed_forward"), a MoE block's FusedMoE "experts" and its
-# shared experts "shared_experts" (qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_5.py through
-# Qwen3NextSparseMoeBlock, llama4.py: "shared_expert"); each attention builds qkv_proj and
-# o_proj, each MLP gate_up_proj and down_proj: the `prefix=f"{prefix}.…"` arguments of
-# llama.py, qwen2_moe.py, qwen3_moe.py, qwen3_next.py, mixtral.py, gpt_oss.py, deepseek_v2.py,
-# glm4_moe.py and llama4.py in the 0.19.0, 0.33.0 and 0.34.0 wheels.
-_DYNAMIC_ATTENTION = {"gpt_oss": "attn"}
-_DYNAMIC_MLP = {"mixtral": "block_sparse_moe", "llama4": "feed_forward"}
-_DYNAMIC_SHARED = dict.fromkeys(("qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_5_moe",
-                                 "llama4"), "shared_expert")
-
-
 def _dynamic_regex(pattern: str) -> tuple[bool, str]:
     """A `dynamic` key as get_dynamic_override reads it (utils/gptq_utils.py, 0.19.0, 0.33.0, 0.34.0
     wheels): whether it is negative ("-:"), and the regular expression left once that prefix,
@@ -608,33 +593,6 @@ def _dynamic_rule(dynamic: dict, prefix: str) -> dict | bool | None:
         if re.match(regex, prefix):
             return False if negative else rule
     return None
-
-
-def _dynamic_layers(layer: LayerSpec, model_type: str) -> list[tuple[str, tuple[str, ...], bool]]:
-    """(vLLM prefix, module names it stands for here, whether it is the routed experts'
-    FusedMoE) of each quantizable layer of one decoder layer: qkv_proj for q/k/v_proj and
-    gate_up_proj for gate/up_proj (their shares of the component: quant._module_share)."""
-    head = f"model.layers.{layer.index}"
-    found: list[tuple[str, tuple[str, ...], bool]] = []
-
-    def mlp(block: str) -> None:
-        found.append((f"{block}.gate_up_proj",
-                      tuple(f"{block}.{s}" for s in _FUSED_SHARDS["gate_up_proj"]), False))
-        found.append((f"{block}.down_proj", (f"{block}.down_proj",), False))
-
-    if isinstance(layer.mixer, AttentionMixer):
-        attn = f"{head}.{_DYNAMIC_ATTENTION.get(model_type, 'self_attn')}"
-        found.append((f"{attn}.qkv_proj",
-                      tuple(f"{attn}.{s}" for s in _FUSED_SHARDS["qkv_proj"]), False))
-        found.append((f"{attn}.o_proj", (f"{attn}.o_proj",), False))
-    block = f"{head}.{_DYNAMIC_MLP.get(model_type, 'mlp')}"
-    if isinstance(layer.mlp, DenseMlp) and layer.mlp.gated:
-        mlp(block)
-    if isinstance(layer.mlp, MoeMlp):
-        found.append((f"{block}.experts", (f"{block}.experts",), True))
-        if layer.mlp.num_shared_experts:
-            mlp(f"{block}.{_DYNAMIC_SHARED.get(model_type, 'shared_experts')}")
-    return found
 
 
 def _dynamic_value(rule: dict, key: str, kind: type, default: object) -> object:
@@ -690,7 +648,7 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
             unmatched.add(type(layer.mixer).__name__)
         if isinstance(layer.mlp, DenseMlp) and not layer.mlp.gated:
             unmatched.add("ungated MLP")
-        for prefix, names, experts in _dynamic_layers(layer, model_type):
+        for prefix, names, component in layer_prefixes(layer, model_type):
             rule = _dynamic_rule(dynamic, prefix)
             if rule is False:
                 kept.extend(names)
@@ -701,7 +659,7 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
                                      _dynamic_value(rule, "sym", bool, base[2]))
             if (bits, group, rule_sym) == base:
                 continue
-            entries.setdefault((bits, group, rule_sym, experts), IncEntry(
+            entries.setdefault((bits, group, rule_sym, component == "experts"), IncEntry(
                 module=prefix, bits=bits, group_size=group, sym=rule_sym))
             if (bits, group) == base[:2]:
                 continue  # another sym alone packs the same bytes
@@ -826,13 +784,6 @@ INC_ANY_BITS = (2, 3, 4, 5, 6, 7, 8)
 INC_ANY_DTYPES = ("int", "mx_fp", "fp")
 INC_ANY_PACKINGS = ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:fp8",
                     "auto_round:llm_compressor")
-# NOTE: vLLM packed_modules_mapping of the Llama-family model classes (llama.py, qwen2.py,
-# qwen3.py): the fused linear layers INCConfig.get_layer_config resolves from their shards
-# (Qwen2-MoE / Qwen3-MoE: inc_gate_up_fused_last).
-_FUSED_SHARDS = {"qkv_proj": ("q_proj", "k_proj", "v_proj"),
-                 "gate_up_proj": ("gate_proj", "up_proj")}
-
-
 QWEN3_MOE_GATE_UP_LAST = (0, 24, 0)
 
 
@@ -1247,14 +1198,14 @@ def _inc_entries(extra: object, kept: tuple[str, ...], bits: int, group: int | l
 
 def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
     """The fused layer whose shard this extra_config key names and its shards (q/k/v_proj ->
-    qkv_proj, gate/up_proj -> gate_up_proj; _FUSED_SHARDS), None for any other key: a regex,
+    qkv_proj, gate/up_proj -> gate_up_proj; FUSED_SHARDS), None for any other key: a regex,
     a routed expert's, or an MLA layer's q_proj (its own linear layer: no k_proj / v_proj of
     the same attention listed; Llama's q_proj listed alone is read as such too)."""
     head, _, last = name.rpartition(".")
-    fused = next((key for key, shards in _FUSED_SHARDS.items() if last in shards), None)
+    fused = next((key for key, shards in FUSED_SHARDS.items() if last in shards), None)
     if fused is None or _regex_key(name) or fused_moe_of(name):
         return None
-    shards = [f"{head}.{shard}" for shard in _FUSED_SHARDS[fused]]
+    shards = [f"{head}.{shard}" for shard in FUSED_SHARDS[fused]]
     if fused == "qkv_proj" and not any(shard in extra for shard in shards[1:]):
         return None
     return f"{head}.{fused}", shards

@@ -897,7 +897,9 @@ def test_checkpoint_exclusions_apply_in_own_format_only():
     quant = QuantSpec(
         method="fp8",
         scheme="fp8-block128",
-        excluded_modules=("model.layers.0.self_attn",),
+        # each of layer 0's attention projections by its full name, as Fp8Config's exact
+        # is_layer_skipped needs ("model.layers.0.self_attn" names no layer: test_exclusion_match)
+        excluded_modules=tuple(f"model.layers.0.self_attn.{p}_proj" for p in "qkvo"),
         summary="FP8 e4m3, 128x128 block scales",
     )
     spec = make_spec(quant=quant)

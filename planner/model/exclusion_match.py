@@ -1,0 +1,91 @@
+"""How vLLM's loader for a checkpoint's quantization method matches its exclusion list to the
+layers it builds, where that differs from placing each entry in the component it names
+(quant.parse_exclusions): fp8 and compressed-tensors compare an entry whole with a layer's name
+(names_no_layer), AWQ looks for it inside the name (substring_keeps)."""
+
+import re
+from typing import Literal, NamedTuple
+
+from planner.model.layer_names import LayerPrefix, layer_prefixes, router_prefix
+from planner.model.spec import ModelSpec
+
+ListMatch = Literal["exact", "substring"]
+
+LIST_MATCH: dict[str, ListMatch] = {
+    "fp8": "exact", "fbgemm_fp8": "exact", "compressed-tensors": "exact",
+    "awq": "substring", "awq_marlin": "substring"}
+"""How each method's loader matches its exclusion list; a method not here is planned by the
+component each entry names.
+
+NOTE: quantization/utils/quant_utils.py is_layer_skipped (0.19.0 and 0.34.0 wheels), called by
+each method's get_quant_method with the layer's full prefix ('model.layers.3.mlp.gate'):
+Fp8Config and FBGEMMFp8Config exact (`prefix in ignored_layers`; 0.34.0 match_mode "exact"),
+a merged layer kept where its shards are (qkv_proj <- q/k/v_proj), a FusedMoE layer
+('model.layers.3.mlp.experts') where an entry holding "experts" contains its prefix
+(`prefix in layer_name`); AWQConfig / AWQMarlinConfig (0.19.0) and AutoAWQConfig (0.34.0)
+substring (skip_with_substr=True / match_mode "substring": `layer in prefix`), the FusedMoE
+layer's prefix too. CompressedTensorsConfig: compressed_tensors/utils.py should_ignore_layer,
+an entry equal to the name or a "re:" regex re.match-ing it (_is_equal_or_regex_match; 0.34.0
+find_matching_patterns with use_fnmatch False), a merged layer by its shards. So an fp8 or
+compressed-tensors entry that is a glob ('model.layers.*.mlp.gate'), names no layer index
+('mlp.gate') or names a block ('model.layers.3.mlp', '...self_attn') keeps nothing, and an AWQ
+entry 'gate' keeps every name holding it: each router, and from 0.24.0 (FUSED_NAME_FIRST_FROM,
+startup.fused_shards) each merged gate_up_proj (0.11.1-0.23.0 refuse its shards' disagreement:
+fused_shards.fused_shard_errors)."""
+
+_GLOB = re.compile(r"[*?\[]")
+_INDEXED = re.compile(r"layers\.\d+\.")
+_BLOCKS = frozenset({"mlp", "feed_forward", "block_sparse_moe", "self_attn", "attn",
+                     "attention", "mixer", "linear_attn", "shared_expert", "shared_experts",
+                     "shared_mlp"})
+"""The last names of modules that hold linear layers, none itself one."""
+
+
+def names_no_layer(name: str) -> bool:
+    """Whether an entry compared whole with each layer's name (LIST_MATCH "exact") equals
+    none: a glob, a name without a layer index, a block's name; a routed-experts entry keeps its
+    layer's FusedMoE where it holds its index. A compressed-tensors "re:" entry is a regex."""
+    if name.startswith("re:"):
+        return False
+    if _GLOB.search(name) or not _INDEXED.search(name):
+        return True
+    last = name.rsplit(".", 1)[-1]
+    experts = "experts" in name and "shared_expert" not in name
+    return not experts and (last in _BLOCKS or last.isdigit())
+
+
+class SubstringKeeps(NamedTuple):
+    """What an AWQ list keeps 16-bit, matched by substring to the layers Headroom names
+    (layer_names): per layer the components whose layers it reads (`read`), those it keeps
+    whole (`kept`), and the module names it keeps without the rest of their component
+    (`alone`: a gate_up_proj beside a quantized down_proj)."""
+
+    read: dict[int, frozenset[str]]
+    kept: dict[int, frozenset[str]]
+    alone: tuple[str, ...]
+
+
+def _skipped(layer: LayerPrefix, entries: tuple[str, ...]) -> bool:
+    """is_layer_skipped's substring match of one layer: an entry inside its name (a merged
+    one's own, FUSED_NAME_FIRST_FROM), else inside each of its shards' names."""
+    return any(e in layer.prefix for e in entries) or all(
+        any(e in name for e in entries) for name in layer.names)
+
+
+def substring_keeps(spec: ModelSpec, entries: tuple[str, ...]) -> SubstringKeeps:
+    """The components and lone modules an AWQ list keeps 16-bit in each decoder layer
+    (LIST_MATCH "substring")."""
+    read: dict[int, frozenset[str]] = {}
+    kept: dict[int, frozenset[str]] = {}
+    alone: list[str] = []
+    for layer in spec.layers:
+        router = router_prefix(layer, spec.model_type)
+        found = layer_prefixes(layer, spec.model_type) + ([router] if router else [])
+        skipped: dict[str, list[bool]] = {}
+        for item in found:
+            skipped.setdefault(item.component, []).append(_skipped(item, entries))
+        read[layer.index] = frozenset(skipped)
+        kept[layer.index] = frozenset(c for c, flags in skipped.items() if all(flags))
+        alone.extend(name for item in found if item.component not in kept[layer.index]
+                     and _skipped(item, entries) for name in item.names)
+    return SubstringKeeps(read=read, kept=kept, alone=tuple(alone))

@@ -1,0 +1,142 @@
+"""An exclusion list matched as the checkpoint's method's vLLM loader matches it
+(planner.model.exclusion_match): fp8 and compressed-tensors compare an entry whole with a
+layer's full name (is_layer_skipped exact, should_ignore_layer), AWQ looks for it inside the
+name (is_layer_skipped substring), in the 0.19.0 and 0.34.0 wheels. Bytes per GPU (H200, TP 1)
+worked by hand."""
+
+import copy
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.exclusion_match import names_no_layer
+from planner.model.quant import checkpoint_scheme
+from planner.serving.hardware import GPU_PRESETS
+from planner.serving.layout import ParallelLayout
+from planner.serving.startup.fused_shards import fused_shard_errors
+from planner.serving.startup.weight_load import weight_load_rules
+from planner.serving.weights import rank_weights
+from tests.planner.serving.test_router_checkpoint_quant import CT_W4A16
+
+H200 = GPU_PRESETS["h200"]
+FP8 = {"quant_method": "fp8", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}
+AWQ = {"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": True,
+       "version": "gemm"}
+
+# Qwen3-30B-A3B: 48 MoE layers, each gate 2,048 (hidden) x 128 (experts) = 262,144 weights
+QWEN3_LAYERS = 48
+GATE_BF16 = 262_144 * 2  # 524,288 B
+# Fp8LinearMethod, 128 x 128 blocks: 262,144 B of fp8 + weight_scale_inv [1, 16] float32 = 64 B
+GATE_FP8 = 262_144 + 16 * 4  # 262,208 B
+# compressed-tensors W4A16 g128: weight_packed int32 [128, 2,048 / 8] = 131,072 B + weight_scale
+# bf16 [128, 16] = 4,096 B
+GATE_CT = 131_072 + 4_096  # 135,168 B
+# one MoE layer's 128 experts, 3 x 2,048 x 768 weights each = 603,979,776 weights: 16-bit
+# 1,207,959,552 B; fp8 128 x 128 blocks 603,979,776 B + scales (w13 [1,536, 2,048]: 12 x 16,
+# w2 [2,048, 768]: 16 x 6 = 288 float32 an expert) 128 x 1,152 = 147,456 B
+EXPERTS_BF16 = 603_979_776 * 2
+EXPERTS_FP8 = 603_979_776 + 128 * 288 * 4
+
+# Qwen2.5-7B-Instruct (config.json): hidden 3,584, intermediate 18,944, 28 heads and 4 KV
+# heads of 128, 28 layers; AWQ int4 g128 with zero points: 4 + 16 / 128 + 4 / 128 = 4.15625
+# bits a weight
+Q25_LAYERS = 28
+MLP_PROJ = 3_584 * 18_944  # 67,895,296 weights each of gate_proj, up_proj, down_proj
+Q_OR_O = 3_584 * 3_584  # 12,845,056 weights each of q_proj and o_proj
+KV = 512 * 3_584  # 1,835,008 weights each of k_proj and v_proj
+QKV_BIAS = (3_584 + 2 * 512) * 2  # bf16: 9,216 B a layer
+
+
+def _awq_bytes(weights: int) -> int:
+    """AWQ int4 g128 bytes: weights x 4.15625 / 8."""
+    return weights * 415_625 // 800_000
+
+
+def _spec(repo: str, quantization_config: dict):
+    config = copy.deepcopy(catalog_entry(repo).config)
+    config["quantization_config"] = quantization_config
+    return parse_model_config(config)
+
+
+def _weights(spec, version=(0, 34, 0)):
+    scheme = checkpoint_scheme(spec)
+    rules = weight_load_rules(spec, scheme, None, version, H200)
+    return rank_weights(spec, scheme, ParallelLayout(), rules=rules)[0]
+
+
+@pytest.mark.parametrize(("name", "none"), [
+    ("mlp.gate", True),  # no layer index: 'mlp.gate' != 'model.layers.0.mlp.gate'
+    ("model.layers.*.mlp.gate", True),  # a glob, compared as text
+    ("model.layers.3.mlp", True),  # the block, not a linear layer in it
+    ("model.layers.3.self_attn", True),
+    ("model.layers.3.mlp.gate", False),
+    ("model.layers.3.self_attn.q_proj", False),
+    # FusedMoE: `prefix in layer_name` for the entries holding "experts"
+    ("model.layers.3.mlp.experts", False),
+    ("model.layers.3.mlp.experts.0.gate_proj", False),
+    ("mlp.experts", True),
+    ("re:.*mlp.gate$", False),  # compressed-tensors' regex: matched as one
+])
+def test_names_no_layer(name, none):
+    assert names_no_layer(name) is none
+
+
+@pytest.mark.parametrize("version", [(0, 19, 0), (0, 34, 0)])
+@pytest.mark.parametrize("entry", ["mlp.gate", "model.layers.*.mlp.gate", "gate"])
+def test_fp8_entry_naming_no_layer_keeps_the_gate_fp8(entry, version):
+    """Fp8Config's exact is_layer_skipped: none of these is 'model.layers.N.mlp.gate', so each
+    gate gets Fp8LinearMethod: 48 x 262,208 = 12,585,984 B (planned 16-bit before,
+    48 x 524,288 = 25,165,824)."""
+    spec = _spec("Qwen/Qwen3-30B-A3B", {**FP8, "modules_to_not_convert": ["lm_head", entry]})
+    assert _weights(spec, version).router_bytes == QWEN3_LAYERS * GATE_FP8 == 12_585_984
+
+
+def test_fp8_full_names_keep_the_gate_and_experts_16_bit():
+    """The full name keeps layer 3's gate ('model.layers.3.mlp.gate' in the list) and an entry
+    holding 'model.layers.5.mlp.experts' layer 5's FusedMoE; the block 'model.layers.7.mlp'
+    keeps nothing (was layer 7's whole MLP): gates 524,288 + 47 x 262,208 = 12,848,064 B,
+    experts 1,207,959,552 + 47 x 604,127,232 = 29,601,939,456 B."""
+    spec = _spec("Qwen/Qwen3-30B-A3B", {**FP8, "modules_to_not_convert": [
+        "model.layers.3.mlp.gate", "model.layers.5.mlp.experts.0.down_proj",
+        "model.layers.7.mlp"]})
+    weights = _weights(spec)
+    assert weights.router_bytes == GATE_BF16 + 47 * GATE_FP8 == 12_848_064
+    assert weights.experts_bytes == EXPERTS_BF16 + 47 * EXPERTS_FP8 == 29_601_939_456
+
+
+def test_compressed_tensors_plain_entry_is_an_exact_name():
+    """should_ignore_layer compares a plain entry whole: 'mlp.gate' keeps no gate, which
+    W4A16 takes: 48 x 135,168 = 6,488,064 B; the regex keeps them all 16-bit."""
+    plain = _spec("Qwen/Qwen3-30B-A3B", {**CT_W4A16, "ignore": ["lm_head", "mlp.gate"]})
+    assert _weights(plain).router_bytes == QWEN3_LAYERS * GATE_CT == 6_488_064
+    regex = _spec("Qwen/Qwen3-30B-A3B", {**CT_W4A16, "ignore": ["lm_head", "re:.*mlp.gate$"]})
+    assert _weights(regex).router_bytes == QWEN3_LAYERS * GATE_BF16
+
+
+def test_awq_gate_keeps_every_gate_up_proj_16_bit():
+    """AWQ's substring match: "gate" is in each 'model.layers.N.mlp.gate_up_proj', which vLLM
+    0.24.0 on keeps 16-bit whole (its own name first), beside an AWQ down_proj: per layer
+    2 x 67,895,296 x 2 = 271,581,184 + 35,273,728 = 306,854,912 B, x 28 = 8,591,937,536 B
+    (was 28 x 3 x 35,273,728 = 2,962,993,152: "gate" read as a router, which Qwen2.5 has not).
+    0.19.0 looks at the shards, gate_proj kept and up_proj not, and stops (fused_shards)."""
+    spec = _spec("Qwen/Qwen2.5-7B-Instruct", {**AWQ, "modules_to_not_convert": ["gate"]})
+    assert _awq_bytes(MLP_PROJ) == 35_273_728
+    assert _weights(spec).dense_mlp_bytes == Q25_LAYERS * (
+        2 * MLP_PROJ * 2 + _awq_bytes(MLP_PROJ)) == 8_591_937_536
+    assert fused_shard_errors(spec, checkpoint_scheme(spec), (0, 24, 0)) == []
+    assert "shards of model.layers.0.mlp.gate_up_proj are quantized" in fused_shard_errors(
+        spec, checkpoint_scheme(spec), (0, 19, 0))[0]
+
+
+@pytest.mark.parametrize(("entry", "per_layer"), [
+    # "o_proj" is in each o_proj's name only: 25,690,112 B 16-bit + q/k/v AWQ
+    # (16,515,072 weights: 8,580,096 B) + biases 9,216 = 34,279,424 B (was planned AWQ:
+    # "o_proj" placed nowhere)
+    ("o_proj", Q_OR_O * 2 + _awq_bytes(Q_OR_O + 2 * KV) + QKV_BIAS),
+    # "self_attn" is in every attention layer's name: all 16-bit, 29,360,128 x 2 + 9,216
+    ("self_attn", (2 * Q_OR_O + 2 * KV) * 2 + QKV_BIAS),
+])
+def test_awq_substring_in_attention(entry, per_layer):
+    spec = _spec("Qwen/Qwen2.5-7B-Instruct", {**AWQ, "modules_to_not_convert": [entry]})
+    assert _weights(spec).attention_bytes == Q25_LAYERS * per_layer
