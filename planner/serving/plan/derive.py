@@ -254,8 +254,6 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     captures = {cc: _capture(spec, s, rules, cc, gpu.vendor, (selector_kv, served), (seqs, mbt),
                              (spec_tokens, runner[0], graph_tp), act_b, subtract_graphs)
                 for cc in ccs}
-    graph_args = (seqs, mbt, _blackwell_sizes(rules, gpu.compute_capability), rules,
-                  captures[gpu.compute_capability].full_decode, spec_tokens, runner[0], graph_tp)
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -322,7 +320,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         + quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
         + moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
         + started.refused + tuple(triton_sm75_errors(gpu, spec, cli, served))
-        + _graph_refusal(s, graph_args),
+        + _graph_refusal(s, rules, (seqs, mbt), (spec_tokens, runner[0], graph_tp),
+                         gpu.compute_capability, captures),
         ep_refusal=ep_refusal(ccs, s, rules, scheme, b12x),
         tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
@@ -370,13 +369,27 @@ def _capture(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cc: str, vend
                                         draft[1]))
 
 
-def _graph_refusal(s: EngineSettings, graph_args: tuple) -> tuple[str, ...]:
-    """vLLM's refusal of the CUDA graph capture sizes for a draft (engine.spec_graph_refusal,
-    `graph_args` cuda_graph_count's), none under --enforce-eager (no graph captured)."""
+def _graph_refusal(s: EngineSettings, rules: VllmRules, batch: tuple[int, int],
+                   draft: tuple[int, str, int], first_cc: str,
+                   captures: dict[str, Capture]) -> tuple[str, ...]:
+    """vLLM's refusal of the CUDA graph capture sizes for a draft (engine.spec_graph_refusal;
+    `batch` and `draft`: cuda_graph_count's) on the first of the cluster's GPUs that refuses
+    them, node 0's (`first_cc`) first; none under --enforce-eager (no graph captured).
+
+    NOTE: every worker rounds its own capture sizes for its own cudagraph mode: the model
+    runner calls adjust_cudagraph_sizes_for_spec_decode when its attention backend leaves
+    full decode graphs (v1/worker/gpu_model_runner.py _check_and_update_cudagraph_mode, 0.11.1
+    and 0.12.0 wheels; CompilationConfig.resolve_cudagraph_mode_and_sizes from it, 0.30.0 and
+    0.34.0), and one worker's ValueError stops the start-up: an H100 stage refuses what an
+    A100 node 0 (TRITON_MLA, piecewise: no rounding) starts."""
     if s.enforce_eager:
         return ()
-    refusal = spec_graph_refusal(*graph_args)
-    return (refusal,) if refusal else ()
+    for cc in sorted(captures, key=lambda cc: cc != first_cc):
+        refusal = spec_graph_refusal(*batch, _blackwell_sizes(rules, cc), rules,
+                                     captures[cc].full_decode, *draft)
+        if refusal:
+            return (refusal,)
+    return ()
 
 
 def _drafted_len(s: EngineSettings, runner: str, max_model_len: int) -> int:

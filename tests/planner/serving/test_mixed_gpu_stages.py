@@ -135,3 +135,35 @@ def test_each_node_captures_up_to_its_own_gpus_largest_size(first, second):
     assert (102 * PER_GRAPH, 166 * PER_GRAPH + WORKSPACE) == (898_419_876, 1_875_273_252)
     _assert_stages_sized_alone(p, request, (first, second),
                                lambda key: _pp2_request(LLAMA, "0.30.0", 1024, key, key))
+
+
+# DeepSeek-V3 with 3 MTP draft tokens at TP=8 x PP=2 on vLLM 0.12.0, max_num_seqs 1: the
+# capture sizes' largest is min(1 x 2, 512, 4,096 batched tokens) = 2 (config/vllm.py
+# _set_cudagraph_sizes, 0.12.0), sizes [1, 2]. An H100 worker keeps full decode graphs
+# (FlashMLA) and rounds them to multiples of 1 + 3 = 4 (adjust_cudagraph_sizes_for_spec_decode,
+# called by its own model runner, gpu_model_runner.py _check_and_update_cudagraph_mode): 4 > 2
+# leaves none, and 4 > max_cudagraph_capture_size 2 leaves no fallback, so that worker raises
+# and the start-up stops. An A100 worker runs TRITON_MLA, piecewise before 0.22: no rounding,
+# 2 piecewise graphs (2 x 8,808,038 = 17,616,076 B). Node 0's A100 alone was checked before,
+# and the plan with the A100 first read as starting.
+@pytest.mark.parametrize("first, second", [("a100-80gb", "h100-sxm"), ("h100-sxm", "a100-80gb")])
+def test_a_draft_refused_on_any_nodes_gpu_refuses_the_plan(first, second):
+    nodes = tuple(NodeSpec(gpu=gpu_preset(key), gpus_per_node=8, intra_node_link="nvlink")
+                  for key in (first, second))
+    p = plan(PlanRequest(
+        model=catalog_spec("deepseek-ai/DeepSeek-V3"),
+        cluster=ClusterSpec(nodes=nodes, source="test"), layout={"tp": 8, "pp": 2},
+        engine=EngineSettings(vllm_version="0.12.0", max_model_len=4096, max_num_seqs=1,
+                              max_num_batched_tokens=4096, num_speculative_tokens=3)))
+    assert not p.fits
+    assert [e for e in p.errors if e.startswith("No valid cudagraph sizes")] == [
+        "No valid cudagraph sizes after rounding to multiple of 4 (num_speculative_tokens + 1 "
+        "or tp if sequence parallelism is enabled) please adjust num_speculative_tokens (3) or "
+        "max_cudagraph_capture_size (2) or cudagraph_capture_sizes ([1, 2]) (vLLM 0.12.0 "
+        "config/compilation.py adjust_cudagraph_sizes_for_spec_decode: every capture size "
+        "rounds up past the largest, which is under 1 + k = 4; a larger --max-num-seqs or "
+        "--enforce-eager starts it)"]
+    a100_stage = (first, second).index("a100-80gb")
+    assert {g.cuda_graph_bytes for g in p.per_gpu if g.pp_stage == a100_stage} == {
+        2 * PER_GRAPH}
+    assert 2 * PER_GRAPH == 17_616_076
