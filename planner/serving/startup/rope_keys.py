@@ -7,6 +7,7 @@ Each rule's NOTE names the vLLM and transformers sources read."""
 
 import math
 
+from planner.model.config.families import MLA_ONLY_TYPES
 from planner.model.config.length import rope_layer_types
 from planner.model.spec import ModelSpec, RopeBlock, RopeKey, WindowInputs
 from planner.serving.vllm_versions import (
@@ -216,9 +217,26 @@ def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
         blocks = [(b, f"{key}.{b.layer_type}", b.mrope) for b in w.ropes
                   if b.layer_type in types]
     else:
-        blocks = [(b, key, spec.mrope) for b in w.ropes[:1]]
+        blocks = [(_as_get_rope_reads(w, b), key, spec.mrope) for b in w.ropes[:1]]
     return [error for block, where, mrope in blocks
             if (error := _yarn_block_error(block, where, mrope, version))]
+
+
+def _as_get_rope_reads(w: WindowInputs, block: RopeBlock) -> RopeBlock:
+    """A flat `block` as get_rope reads it: a model_type vLLM builds with deepseek_v2.py's
+    attention (MLA_ONLY_TYPES: DeepSeek-V2 / V3 / V3.2, Kimi-K2, GLM-5) has its config.json's
+    "type": "yarn" renamed deepseek_yarn first, so DeepseekScalingRotaryEmbedding's rules
+    apply (float(mscale), float(mscale_all_dim), always their ratio; no attention_factor).
+
+    NOTE: DeepseekV2Attention / DeepseekV2MLAAttention set `rope_scaling["rope_type"] =
+    'deepseek_yarn'` for any block (deepseek_v2.py, 0.9.2 wheel), and for any type but
+    "default" `config.rope_parameters["rope_type"]` = "deepseek_yarn", or
+    "deepseek_llama_scaling" (apply_yarn_scaling false, 0.19.0, 0.29.0, 0.30.0; attention_factor
+    1.0, 0.34.0; deepseek_v2.py, and deepseek_v32/attention.py 0.34.0): get_rope builds both
+    with DeepseekScalingRotaryEmbedding (rotary_embedding/__init__.py 0.19.0-0.34.0)."""
+    if w.text_model_type not in MLA_ONLY_TYPES or block.rope_type == "default":
+        return block
+    return block.model_copy(update={"rope_type": "deepseek_yarn"})
 
 
 def _yarn_block_error(block: RopeBlock, where: str, mrope: bool, version: Version

@@ -136,3 +136,31 @@ def test_a_rope_parameters_block_is_read_from_0_12_0(version, refused):
     errors = yarn_key_errors(parse_model_config(config), version)
     assert [e.startswith('TypeError: rope_parameters.attn_factor = "x"') for e in errors] == (
         [True] if refused else [])
+
+
+DEEPSEEK_V3 = json.loads((CONFIGS / "deepseek-ai__DeepSeek-V3.json").read_text())
+
+
+def _deepseek_errors(version: tuple[int, int, int], **keys: object) -> list[str]:
+    config = copy.deepcopy(DEEPSEEK_V3)
+    config["rope_scaling"] |= keys
+    return yarn_key_errors(parse_model_config(config), version)
+
+
+def test_deepseek_v3s_yarn_block_is_read_as_deepseek_yarn():
+    """DeepSeek-V3's config.json says "type": "yarn" (factor 40, mscale 1.0, mscale_all_dim
+    1.0), but deepseek_v2.py renames any non-default block deepseek_yarn before get_rope
+    (`config.rope_parameters["rope_type"] = "deepseek_yarn"`, 0.19.0-0.34.0;
+    `rope_scaling["rope_type"] = 'deepseek_yarn'`, 0.9.2), so DeepseekScalingRotaryEmbedding
+    takes float(mscale) / float(mscale_all_dim), not the yarn class's 0.1 x mscale x log(40)
+    + 1 (0.30.0 on) and no attention_factor; it was checked as yarn."""
+    assert _deepseek_errors((0, 34, 0)) == []
+    # float("1.0") = 1.0: vLLM starts (was refused: 0.1 x "1.0" x log(40) is a TypeError)
+    assert _deepseek_errors((0, 34, 0), mscale="1.0") == []
+    # the DeepSeek branch passes no attention_factor (0.30.0 on): not read
+    assert _deepseek_errors((0, 30, 0), attention_factor="x") == []
+    # float(None) is a TypeError in every release (was planned up to 0.29.0: yarn's branch
+    # passes no mscale_all_dim there)
+    (error,) = _deepseek_errors((0, 29, 0), mscale_all_dim=None)
+    assert error.startswith("TypeError: rope_scaling.mscale_all_dim = null: vLLM 0.29.0's "
+                            "deepseek_yarn rotary embedding computes float(mscale_all_dim)")
