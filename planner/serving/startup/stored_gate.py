@@ -1,0 +1,65 @@
+"""vLLM's load failure on a ModelOpt checkpoint that stores a MoE gate quantized where the
+model file builds that gate unquantized (quant_config=None): the gate has a 16-bit `weight`
+and no parameter for the scales the checkpoint stores beside it (stored_gate_errors).
+
+NOTE: a ModelOpt checkpoint quantizes every linear layer its exclude_modules does not name
+(hf_quant_config.json / quantization_config; nvidia's MoE checkpoints name their gates there:
+the catalog's NVFP4 Qwen3-235B), storing the gate's FP8 / NVFP4 weight with its input_scale and
+weight_scale. Read in the 0.9.0, 0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels:
+mixtral.py builds `self.gate` with quant_config=None (ReplicatedLinear; GateLinear from 0.32.0)
+in every release; its MixtralModel.load_weights loop looks each tensor up in params_dict, the
+only guard a missing bias, so `params_dict[name]` raises KeyError for the gate's first scale
+(0.9.0-0.24.0); from 0.25.0 it is AutoWeightsLoader's, which raises ValueError "There is no
+module or parameter named '...gate.input_scale' in MixtralModel" (models/utils.py _load_module;
+the quant config ignores only q/k/v_scale and zero-point suffixes). qwen3_next.py builds the
+gate with quant_config=None from 0.17.0 (router_dtype.GATE_QUANT_CONFIG_SPANS); its load_weights
+loop skips a name missing from params_dict with a warning in 0.17.0-0.24.0 (the gate loads,
+held 16-bit, as planned), and from 0.25.0 AutoWeightsLoader raises as Mixtral's."""
+
+from typing import NamedTuple
+
+from planner.model.quant import QuantScheme, checkpoint_exclusions, stored_format
+from planner.model.spec import ModelSpec, MoeMlp
+from planner.serving.vllm_versions import Version, version_label
+
+
+class _GateLoad(NamedTuple):
+    """A model file that builds the gate unquantized: its name, the gate's module path in a
+    layer, the first release whose loader stops at a quantized gate, and the first whose
+    loader is AutoWeightsLoader (ValueError; KeyError before)."""
+
+    file: str
+    block: str
+    fails_from: Version
+    auto_from: Version = (0, 25, 0)
+
+
+STORED_GATE_FAILS = {
+    "mixtral": _GateLoad("mixtral.py", "block_sparse_moe", (0, 9, 0)),
+    "qwen3_next": _GateLoad("qwen3_next.py", "mlp", (0, 25, 0)),
+}
+"""The model_types whose vLLM file is read for a quantized gate it builds unquantized (module
+NOTE); other files' loaders are not read (docs/known-limits.md)."""
+
+
+def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM `version`'s load failure for a ModelOpt checkpoint as stored whose exclude list
+    leaves a MoE gate quantized that the model file builds unquantized (STORED_GATE_FAILS),
+    naming its first such layer; [] for any other checkpoint, release or what-if."""
+    load = STORED_GATE_FAILS.get(spec.model_type)
+    quant = spec.quant
+    if load is None or version < load.fails_from or not stored_format(spec, scheme) \
+            or quant.method != "modelopt" or quant.module_formats:
+        return []
+    exclusions = checkpoint_exclusions(spec, scheme)
+    layer = next((layer.index for layer in spec.layers if isinstance(layer.mlp, MoeMlp)
+                  and not exclusions.excluded(layer.index, "router")), None)
+    if layer is None:
+        return []
+    gate = f"model.layers.{layer}.{load.block}.gate"
+    raised = 'ValueError "There is no module or parameter named ..."' \
+        if version >= load.auto_from else "KeyError"
+    return [f"vLLM {version_label(version)} stops loading the weights: {load.file} builds "
+            f"{gate} unquantized (quant_config=None), with no parameter for the input_scale / "
+            "weight_scale this ModelOpt checkpoint stores for it (its "
+            f"{quant.excluded_key or 'exclude_modules'} does not name the gate): {raised}."]
