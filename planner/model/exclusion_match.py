@@ -1,19 +1,21 @@
 """How vLLM's loader for a checkpoint's quantization method matches its exclusion list to the
 layers it builds, where that differs from placing each entry in the component it names
 (quant.parse_exclusions): fp8 and compressed-tensors compare an entry whole with a layer's name
-(names_no_layer), AWQ looks for it inside the name (substring_keeps)."""
+(names_no_layer), AWQ looks for it inside the name, ModelOpt too or as a wildcard
+(name_keeps)."""
 
 import re
+from fnmatch import fnmatch
 from typing import Literal, NamedTuple
 
 from planner.model.layer_names import LayerPrefix, layer_prefixes, router_prefix
 from planner.model.spec import ModelSpec
 
-ListMatch = Literal["exact", "substring"]
+ListMatch = Literal["exact", "substring", "modelopt"]
 
 LIST_MATCH: dict[str, ListMatch] = {
     "fp8": "exact", "fbgemm_fp8": "exact", "compressed-tensors": "exact",
-    "awq": "substring", "awq_marlin": "substring"}
+    "awq": "substring", "awq_marlin": "substring", "modelopt": "modelopt"}
 """How each method's loader matches its exclusion list; a method not here is planned by the
 component each entry names.
 
@@ -31,7 +33,12 @@ compressed-tensors entry that is a glob ('model.layers.*.mlp.gate'), names no la
 ('mlp.gate') or names a block ('model.layers.3.mlp', '...self_attn') keeps nothing, and an AWQ
 entry 'gate' keeps every name holding it: each router, and from 0.24.0 (FUSED_NAME_FIRST_FROM,
 startup.fused_shards) each merged gate_up_proj (0.11.1-0.23.0 refuse its shards' disagreement:
-fused_shards.fused_shard_errors)."""
+fused_shards.fused_shard_errors). ModelOptQuantConfigBase.is_layer_excluded (modelopt.py, 0.19.0
+and 0.34.0): the exact is_layer_skipped (shards, FusedMoE), then an entry inside the layer's
+name (a merged one's own), then fnmatch(name, entry): "gate" or "*gate*" keep each router and
+gate_up_proj, "*gate" each router. Its list is also placed as each entry names a component
+(a name root Headroom does not give, 'model.language_model.layers.0.self_attn*'), the two
+read together: a ModelOpt entry keeps what either finds."""
 
 _GLOB = re.compile(r"[*?\[]")
 _INDEXED = re.compile(r"layers\.\d+\.")
@@ -54,8 +61,8 @@ def names_no_layer(name: str) -> bool:
     return not experts and (last in _BLOCKS or last.isdigit())
 
 
-class SubstringKeeps(NamedTuple):
-    """What an AWQ list keeps 16-bit, matched by substring to the layers Headroom names
+class NameKeeps(NamedTuple):
+    """What an AWQ or ModelOpt list keeps 16-bit, matched to the layers Headroom names
     (layer_names): per layer the components whose layers it reads (`read`), those it keeps
     whole (`kept`), and the module names it keeps without the rest of their component
     (`alone`: a gate_up_proj beside a quantized down_proj)."""
@@ -65,16 +72,22 @@ class SubstringKeeps(NamedTuple):
     alone: tuple[str, ...]
 
 
-def _skipped(layer: LayerPrefix, entries: tuple[str, ...]) -> bool:
-    """is_layer_skipped's substring match of one layer: an entry inside its name (a merged
-    one's own, FUSED_NAME_FIRST_FROM), else inside each of its shards' names."""
-    return any(e in layer.prefix for e in entries) or all(
-        any(e in name for e in entries) for name in layer.names)
+def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch) -> bool:
+    """Whether `match`'s rule keeps one layer 16-bit (LIST_MATCH NOTE). "substring": an
+    entry inside its name (a merged one's own, FUSED_NAME_FIRST_FROM), else inside each of its
+    shards' names; "modelopt": each shard's name listed, a FusedMoE's name inside an experts
+    entry, an entry inside its name or a wildcard matching it."""
+    if match == "substring":
+        return any(e in layer.prefix for e in entries) or all(
+            any(e in name for e in entries) for name in layer.names)
+    return all(name in entries for name in layer.names) \
+        or any(e in layer.prefix or fnmatch(layer.prefix, e)
+               or (layer.component == "experts" and layer.prefix in e) for e in entries)
 
 
-def substring_keeps(spec: ModelSpec, entries: tuple[str, ...]) -> SubstringKeeps:
-    """The components and lone modules an AWQ list keeps 16-bit in each decoder layer
-    (LIST_MATCH "substring")."""
+def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> NameKeeps:
+    """The components and lone modules an AWQ ("substring") or ModelOpt ("modelopt") list
+    keeps 16-bit in each decoder layer."""
     read: dict[int, frozenset[str]] = {}
     kept: dict[int, frozenset[str]] = {}
     alone: list[str] = []
@@ -83,9 +96,9 @@ def substring_keeps(spec: ModelSpec, entries: tuple[str, ...]) -> SubstringKeeps
         found = layer_prefixes(layer, spec.model_type) + ([router] if router else [])
         skipped: dict[str, list[bool]] = {}
         for item in found:
-            skipped.setdefault(item.component, []).append(_skipped(item, entries))
+            skipped.setdefault(item.component, []).append(_skipped(item, entries, match))
         read[layer.index] = frozenset(skipped)
         kept[layer.index] = frozenset(c for c, flags in skipped.items() if all(flags))
         alone.extend(name for item in found if item.component not in kept[layer.index]
-                     and _skipped(item, entries) for name in item.names)
-    return SubstringKeeps(read=read, kept=kept, alone=tuple(alone))
+                     and _skipped(item, entries, match) for name in item.names)
+    return NameKeeps(read=read, kept=kept, alone=tuple(alone))

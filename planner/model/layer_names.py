@@ -1,6 +1,7 @@
 """The names vLLM gives the quantizable layers of a decoder layer (`prefix=f"{prefix}.…"`),
 which a checkpoint's per-layer rules are matched against: GPTQ `dynamic` rules
-(config.quant.gptq_dynamic) and AWQ's exclusion list (planner.model.exclusion_match)."""
+(config.quant.gptq_dynamic) and AWQ's and ModelOpt's exclusion lists
+(planner.model.exclusion_match)."""
 
 from typing import NamedTuple
 

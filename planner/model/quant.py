@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.exclusion_match import (
     LIST_MATCH,
-    SubstringKeeps,
+    NameKeeps,
+    name_keeps,
     names_no_layer,
-    substring_keeps,
 )
 from planner.model.spec import AttentionMixer, ModelSpec, ModuleFormat
 from planner.text import shortened
@@ -727,8 +727,8 @@ _EXCLUSIONS: IdentityMemo[Exclusions] = IdentityMemo(64)
 def _list_exclusions(spec: ModelSpec) -> Exclusions:
     """The checkpoint's list placed as its method's loader matches it (exclusion_match.
     LIST_MATCH): an exact one without the entries that name no layer, an AWQ one by substring
-    in the layers Headroom names (their components' other layers as placed), any other as
-    placed."""
+    in the layers Headroom names (their components' other layers as placed), a ModelOpt one
+    as placed and as matched to those layers, any other as placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
     if match == "exact":
@@ -737,18 +737,21 @@ def _list_exclusions(spec: ModelSpec) -> Exclusions:
     placed = parse_exclusions(quant.excluded_modules, spec.num_layers)
     if match is None:
         return placed
-    keeps = _substring_keeps(spec)
+    keeps = _name_keeps(spec)
     read_anywhere = frozenset().union(*keeps.read.values())
     whole = frozenset(c for c in read_anywhere if all(
         c in keeps.kept[i] for i, read in keeps.read.items() if c in read))
-    all_layers = (placed.all_layers - read_anywhere) | whole
-    by_layer: dict[int, frozenset[Component]] = {}
-    for i, read in keeps.read.items():
-        elsewhere = {c for c in COMPONENTS if c not in read and placed.excluded(i, c)}
-        own = (keeps.kept[i] | elsewhere) - all_layers
-        if own:
-            by_layer[i] = frozenset(own)
-    return Exclusions(all_layers=all_layers, by_layer=by_layer, unmatched=placed.unmatched)
+    if match == "modelopt":
+        all_layers = placed.all_layers | whole
+        by_layer = {i: frozenset(placed.by_layer.get(i, frozenset()) | keeps.kept[i])
+                    - all_layers for i in keeps.read}
+    else:
+        all_layers = (placed.all_layers - read_anywhere) | whole
+        by_layer = {i: frozenset(keeps.kept[i] | {
+            c for c in COMPONENTS if c not in read and placed.excluded(i, c)}) - all_layers
+            for i, read in keeps.read.items()}
+    return Exclusions(all_layers=all_layers, unmatched=placed.unmatched,
+                      by_layer={i: own for i, own in by_layer.items() if own})
 
 
 def _names_no_layer(name: str) -> bool:
@@ -763,22 +766,22 @@ _LINEAR_COMPONENTS: tuple[Component, ...] = ("attention", "dense_mlp", "experts"
                                              "shared_experts", "router")
 
 
-_SUBSTRING: IdentityMemo[SubstringKeeps] = IdentityMemo(64)
+_NAME_KEEPS: IdentityMemo[NameKeeps] = IdentityMemo(64)
 
 
-def _substring_keeps(spec: ModelSpec) -> SubstringKeeps:
-    """exclusion_match.substring_keeps of the checkpoint's whole list (its lone projections
-    too: QuantSpec.release_exclusions), per spec."""
+def _name_keeps(spec: ModelSpec) -> NameKeeps:
+    """exclusion_match.name_keeps of the checkpoint's whole list (its lone projections too:
+    QuantSpec.release_exclusions) by its method's rule, per spec."""
     quant = spec.quant
     entries = quant.excluded_modules + tuple(
         f.module for f in quant.module_schemes if f.scheme == "bf16")
-    return _SUBSTRING.get(spec, (), substring_keeps, spec, entries)
+    return _NAME_KEEPS.get(spec, (), name_keeps, spec, entries, LIST_MATCH[quant.method])
 
 
 def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
     """The checkpoint's per-module formats with its list's lone 16-bit projections as its
     method's loader matches them (LIST_MATCH): an exact list's without those naming no layer,
-    an AWQ list's those substring_keeps finds."""
+    an AWQ list's those name_keeps finds, a ModelOpt list's with those it finds."""
     schemes = spec.quant.module_schemes
     match = LIST_MATCH.get(spec.quant.method)
     if match is None:
@@ -787,8 +790,9 @@ def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
     if match == "exact":
         return own + tuple(f for f in schemes if f.scheme == "bf16"
                            and not names_no_layer(f.module))
-    return own + tuple(ModuleFormat(module=name, algo="16-bit", scheme="bf16")
-                       for name in _substring_keeps(spec).alone)
+    kept = schemes if match == "modelopt" else own
+    return kept + tuple(ModuleFormat(module=name, algo="16-bit", scheme="bf16")
+                        for name in _name_keeps(spec).alone)
 
 
 # --- per-module formats (ModelOpt MIXED_PRECISION quantized_layers) -----------------------

@@ -140,3 +140,29 @@ def test_awq_gate_keeps_every_gate_up_proj_16_bit():
 def test_awq_substring_in_attention(entry, per_layer):
     spec = _spec("Qwen/Qwen2.5-7B-Instruct", {**AWQ, "modules_to_not_convert": [entry]})
     assert _weights(spec).attention_bytes == Q25_LAYERS * per_layer
+
+
+def _modelopt_fp8(repo: str, exclude: list[str]):
+    """`repo`'s config.json with an hf_quant_config.json of ModelOpt FP8 excluding `exclude`."""
+    return parse_model_config(copy.deepcopy(catalog_entry(repo).config), {
+        "producer": {"name": "modelopt", "version": "0.33.0"},
+        "quantization": {"quant_algo": "FP8", "exclude_modules": exclude}})
+
+
+def test_modelopt_wildcard_keeps_every_gate_16_bit():
+    """is_layer_excluded's fnmatch("model.layers.N.mlp.gate", "*gate"): each gate
+    UnquantizedLinearMethod, 48 x 524,288 = 25,165,824 B (was planned FP8, 48 x 262,144 =
+    12,582,912: "*gate" placed nowhere; per-tensor FP8's two float32 scalars not counted)."""
+    spec = _modelopt_fp8("Qwen/Qwen3-30B-A3B", ["lm_head", "*gate"])
+    assert _weights(spec).router_bytes == QWEN3_LAYERS * GATE_BF16 == 25_165_824
+
+
+@pytest.mark.parametrize("entry", ["gate", "*mlp.gate*"])
+def test_modelopt_gate_also_keeps_gate_up_proj(entry):
+    """"gate" inside 'model.layers.N.mlp.gate_up_proj' (is_layer_excluded's substring) and
+    "*mlp.gate*" matching it (fnmatch): 2 x 67,895,296 x 2 = 271,581,184 B 16-bit beside an FP8
+    down_proj of 67,895,296 B, x 28 = 9,505,341,440 B (was 28 x 3 x 67,895,296 =
+    5,703,204,864)."""
+    spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", entry])
+    assert _weights(spec).dense_mlp_bytes == Q25_LAYERS * (2 * MLP_PROJ * 2 + MLP_PROJ) \
+        == 9_505_341_440
