@@ -248,6 +248,13 @@ def _given_prices(result: RecommendResult) -> str:
     return f", except those given (--price, --prices): {', '.join(given)}" if given else ""
 
 
+_WITHOUT_COMMAND_ROWS = (
+    "Rows you can start with the targeted vLLM come first (cheapest first); rows with no "
+    "command for it follow, each saying why under Launch: what-if (a format only a converted "
+    "checkpoint holds) or no command (another reason, e.g. a flag to give).")
+"""recommend's line under its table where a listed row has no command (some_without_command)."""
+
+
 def recommend_text(result: RecommendResult, way_out: str = "") -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
     command or why it has none, then what the search covered; where none serves, why and
@@ -276,10 +283,7 @@ def recommend_text(result: RecommendResult, way_out: str = "") -> str:
         "No configuration serves this workload within the search.",
         *filter(None, [result.why_none(), way_out])]
     if result.rows:
-        lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
-                  "rows with no command for it follow, each saying why under Launch: "
-                  "what-if (a format only a converted checkpoint holds) or no command "
-                  "(another reason, e.g. a flag to give).",
+        lines += ["", *([_WITHOUT_COMMAND_ROWS] if result.some_without_command else []),
                   *[f"ceiling: {note}" for note in [result.ceiling_note()] if note],
                   f"kv room (req): the requests of {w.max_model_len:,} tokens the KV cache "
                   "holds at once (under DP, all replicas': DP x one's).", "Launch:",

@@ -331,6 +331,13 @@ class RecommendResult(BaseModel):
             f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,}) GPUs"
         return f"{counted(len(self.gpu_keys), 'priced GPU preset')} x {label}"
 
+    @property
+    def some_without_command(self) -> bool:
+        """Whether a listed row has no command for the targeted vLLM (RecommendRow.launchable
+        false): only then do the CLI table and the Recommend page say how such rows rank and
+        what their run word means."""
+        return any(not r.launchable for r in self.rows)
+
     def ceiling_note(self) -> str:
         """What the ceiling column means where a row's passes the workload's context ("" where
         none does): ceiling_note at the workload's max_model_len."""

@@ -39,6 +39,10 @@ def test_cheapest_first_for_a_small_model() -> None:
     # launchable rows first, each group cheapest first
     runnable = table["run"] == "serve"
     assert list(runnable) == sorted(runnable, reverse=True)
+    # every listed row has its command: no caption on how rows without one rank (it showed
+    # whatever the rows were; test_a_row_held_back_in_its_own_format_says_no_command has one)
+    assert runnable.all() and not [c for c in at.caption if c.value.startswith(
+        "Rows the targeted vLLM can start come first")]
     assert list(table["$/hour"][runnable]) == sorted(table["$/hour"][runnable])
     assert table["$/hour"].iloc[0] == 0.4  # one 16 GB card at $0.396/h, rounded
     assert table["GPUs"].iloc[0].startswith("1x ")

@@ -24,6 +24,12 @@ def test_a_ceiling_past_the_context_is_explained(capsys) -> None:
     assert not [line for line in out.splitlines() if line.startswith("ceiling:")]
 
 
+WITHOUT_COMMAND = (
+    "Rows you can start with the targeted vLLM come first (cheapest first); rows with no "
+    "command for it follow, each saying why under Launch: what-if (a format only a converted "
+    "checkpoint holds) or no command (another reason, e.g. a flag to give).")
+
+
 def test_the_kv_room_column_and_rows_without_a_command_are_explained(capsys) -> None:
     # "kv room (req)" had no word under the table; "what-if rows (no command)" read as a
     # converted checkpoint's alone, while a row can also lack a command for its own format
@@ -33,10 +39,16 @@ def test_the_kv_room_column_and_rows_without_a_command_are_explained(capsys) -> 
     lines = out.splitlines()
     assert ("kv room (req): the requests of 16,000 tokens the KV cache holds at once (under "
             "DP, all replicas': DP x one's).") in lines
-    assert ("Rows you can start with the targeted vLLM come first (cheapest first); rows with "
-            "no command for it follow, each saying why under Launch: what-if (a format only a "
-            "converted checkpoint holds) or no command (another reason, e.g. a flag to give).") \
-        in lines
+    # Qwen3-8B's one row (FP8 at load on one RTX 3090) has its command: no line on rows
+    # without one (it printed whatever the rows were)
+    assert lines[3].split()[-2:] == ["vllm", "serve"] and WITHOUT_COMMAND not in lines
+    # Kimi-K2-Instruct on 8 B200s: FP8 as stored, no command without --trust-remote-code
+    # (tests/cli/test_recommend_launch_note.py), so the line explains its "no command"
+    code, out, err = run_main(capsys, "recommend", "--model", "moonshotai/Kimi-K2-Instruct",
+                              "--gpu", "b200", "--context", "8k")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[3].split()[-2:] == ["no", "command"] and WITHOUT_COMMAND in lines
 
 
 def test_a_context_longer_than_the_model_s_names_the_flags(capsys) -> None:

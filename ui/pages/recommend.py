@@ -277,9 +277,10 @@ def _show(result: RecommendResult, workload: Workload, models: list[str],
         st.warning(md_escape(caveat))
     if result.network_assumed is not None:  # rows over several nodes, no network given
         st.caption(md_escape(assumed_network_note(result.network_assumed)))
-    st.caption("Rows the targeted vLLM can start come first, cheapest first; rows with no "
-               "command follow: what-if (a format with no checkpoint vLLM can load) or no "
-               "command (another reason, e.g. a flag to give): pick one to see why.")
+    if result.some_without_command:
+        st.caption("Rows the targeted vLLM can start come first, cheapest first; rows with no "
+                   "command follow: what-if (a format with no checkpoint vLLM can load) or no "
+                   "command (another reason, e.g. a flag to give): pick one to see why.")
     st.caption(f"{result.plans_made:,} plans over {result.searched()}; {result.pruned} GPU "
                "counts skipped (memory "
                f"below the weights), {result.counts_skipped} below the fewest GPUs a replica "
