@@ -578,13 +578,16 @@ def _cc(gpu) -> tuple[int, int]:
     return parse_capability(gpu.compute_capability) or (0, 0)
 
 
-def piecewise_decode(request: PlanRequest) -> tuple[bool, bool]:
-    """Why the plan decodes with piecewise CUDA graphs on a release that captures full decode
-    graphs, for the speed's cost and caveat, on node 0's GPU (the speed model's): (its MLA
-    attention on TRITON_MLA, engine.triton_mla_piecewise or mla_block.triton_mla_fallback; its
-    attention on FLEX_ATTENTION, startup.attention_backend.flex_decodes_piecewise)."""
+def piecewise_decode(request: PlanRequest, gpu: GpuSpec) -> tuple[bool, bool]:
+    """Why the plan's ranks on `gpu` (a speed Device's: a pipeline stage's GPU) decode with
+    piecewise CUDA graphs on a release that captures full decode graphs, for the speed's cost
+    and caveat: (its MLA attention on TRITON_MLA, engine.triton_mla_piecewise or
+    mla_block.triton_mla_fallback; its attention on FLEX_ATTENTION,
+    startup.attention_backend.flex_decodes_piecewise), as that GPU's capture resolves them
+    (Resolved.captures: each worker resolves its cudagraph mode from its own attention
+    backend, gpu_model_runner.py _check_and_update_cudagraph_mode, 0.19.0 and 0.30.0)."""
     r = resolve(request.model, request.cluster, request.engine, request.layout)
-    capture = r.captures[r.compute_capability]
+    capture = r.captures[gpu.compute_capability]
     return capture.mla_piecewise, capture.flex_piecewise
 
 

@@ -93,8 +93,8 @@ class Device:
     moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
     deepgemm_moe: bool  # runs_deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
-    mla_piecewise: bool  # plan.piecewise_decode: TRITON_MLA allows no full graphs
-    flex_piecewise: bool  # plan.piecewise_decode: FLEX_ATTENTION allows no full graphs
+    mla_piecewise: bool  # plan.piecewise_decode on `gpu`: TRITON_MLA allows no full graphs
+    flex_piecewise: bool  # plan.piecewise_decode on `gpu`: FLEX_ATTENTION allows no full graphs
     triton_mla: bool  # engine.on_triton_mla: the MLA attention on TRITON_MLA (any release)
     states: StateRules  # plan.state_dtypes: the recurrent state's dtypes the memory plan holds
     net: LinkSpec | None  # hardware.network_link between nodes; None on one node
@@ -201,7 +201,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
     dense, head = (_part_tflops(spec, formats, checkpoint_exclusions(spec, scheme), gpu,
                                 s.vllm_version, dense_fmt) if formats else (peak, peak))
     attn = gpu.dense_tflops(dense_fmt) or peak
-    piecewise = piecewise_decode(request)
+    piecewise = piecewise_decode(request, gpu)
     selector_kv = "fp8" if checkpoint_fp8_kv(spec, s, rules) else VLLM_KV_DTYPE[s.kv_cache_dtype]
     return Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme, act_b=TORCH_DTYPE_BYTES[dtype],

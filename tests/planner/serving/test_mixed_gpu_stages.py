@@ -7,6 +7,7 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
 from planner.serving.plan import Plan, PlanRequest, plan, plan_summary
+from planner.serving.speed import ServingLoad, estimate_speed
 
 DSV4 = "deepseek-ai/DeepSeek-V4-Flash"
 LITE = "deepseek-ai/DeepSeek-V2-Lite-Chat"
@@ -167,3 +168,27 @@ def test_a_draft_refused_on_any_nodes_gpu_refuses_the_plan(first, second):
     assert {g.cuda_graph_bytes for g in p.per_gpu if g.pp_stage == a100_stage} == {
         2 * PER_GRAPH}
     assert 2 * PER_GRAPH == 17_616_076
+
+
+# The speed model's piecewise decode cost, per stage: a decode step passes both stages in
+# turn (one request in flight: TPOT = stage 0 + stage 1 + the hop), and each stage's worker
+# resolves its own cudagraph mode (gpu_model_runner.py _check_and_update_cudagraph_mode). On
+# 0.21.0 the A100's TRITON_MLA decodes piecewise, the H100's FlashMLA with full graphs; on
+# 0.22.0 both capture full decode graphs (vllm_versions.TRITON_MLA_FULL_GRAPHS_FROM), nothing
+# else of this estimate moves (test_speed: 0.21.0 - 0.22.0 on one A100 is 27 x 50.8 us). The
+# 27 layers split 14 + 13 (distributed/utils.py get_pp_indices, 0.22.0 wheel: 27 // 2 = 13 a
+# stage, the remaining one to partitions[-2], stage 0), so only the A100's stage pays
+# coefficients.TRITON_MLA_PIECEWISE_LAYER_COST, 50.8 us a layer: 13 x 50.8 = 660.4 us as stage
+# 1, 14 x 50.8 = 711.2 us as stage 0. Node 0's GPU set it for both stages before: 0 with the
+# H100 first, 27 x 50.8 = 1,371.6 us with the A100 first.
+@pytest.mark.parametrize("first, second, a100_layers", [
+    ("h100-sxm", "a100-80gb", 13), ("a100-80gb", "h100-sxm", 14)])
+def test_only_the_piecewise_stage_pays_the_piecewise_decode_cost(first, second, a100_layers):
+    load = ServingLoad(input_len=24, output_len=100)
+    piecewise, full = (estimate_speed(_pp2_request(LITE, version, 256, first, second), load)
+                       for version in ("0.21.0", "0.22.0"))
+    assert piecewise.tpot_ms - full.tpot_ms == pytest.approx(a100_layers * 50.8e-3)
+    assert piecewise.prefill_ms == pytest.approx(full.prefill_ms)  # piecewise on both
+    # the decode terms are the slowest stage's, the A100's, with its own layers
+    overhead = next(t for t in piecewise.terms if t.key == "step_overhead")
+    assert f"50.8 us x {a100_layers} layers measured for piecewise" in overhead.formula
