@@ -42,8 +42,9 @@ from planner.serving.vllm_versions import (
     deprecated_quantization,
     vllm_rules,
 )
+from planner.serving.weights import weights_bytes
 from planner.text import with_article
-from planner.units import kv_cache_dtype_flag, number_as_given
+from planner.units import gib_text, kv_cache_dtype_flag, number_as_given
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
     "Qwen/Qwen3-235B-A22B": (
@@ -102,6 +103,9 @@ class Launch(NamedTuple):
     head: str | None
     note: str
     refused: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    """Known checkpoints of the model in another format the note suggests planning instead
+    (_no_checkpoint_launch): fitted_note says which of them the GPUs at hand cannot hold."""
 
 
 @lru_cache(maxsize=256)
@@ -216,10 +220,10 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     if s.revision:  # the commit planned, not whatever main is when the server starts
         serve += f" --revision {shlex.quote(s.revision)}"
     if s.target_quant:
-        what_if, note = _what_if_serve(serve, model, scheme, s, cli, method, as_stored_errors)
-        if what_if is None:
-            return Launch(None, note)
-        serve = what_if
+        what_if = _what_if_serve(serve, model, scheme, s, cli, method, as_stored_errors)
+        if what_if.head is None:
+            return what_if
+        serve, note = what_if.head, what_if.note
     if s.trust_remote_code:
         serve += " --trust-remote-code"
     deprecated = _deprecated_note(method, s.vllm_version)
@@ -238,27 +242,29 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
 
 def _what_if_serve(serve: str, model: str, scheme: quant.QuantScheme, s: EngineSettings,
                    cli: VllmCli, method: str | None,
-                   as_stored_errors: tuple[str, ...]) -> tuple[str | None, str]:
-    """(the `vllm serve` part, its note) of the what-if format `scheme`, in launch's order:
-    the --target-checkpoint given, a known checkpoint, else `serve` (`model`'s) with vLLM's
-    --quantization where it makes the format at load; (None, why) where there is no
-    command."""
+                   as_stored_errors: tuple[str, ...]) -> Launch:
+    """The `vllm serve` part (Launch.head) and its note of the what-if format `scheme`, in
+    launch's order: the --target-checkpoint given, a known checkpoint, else `serve`
+    (`model`'s) with vLLM's --quantization where it makes the format at load; no head, the
+    note saying why (and the known checkpoints in other formats it suggests), where there is
+    no command."""
     version = vllm_rules(cli.vllm_version).version
     if s.target_checkpoint:
-        return _given_checkpoint(model, scheme, s)
+        return Launch(*_given_checkpoint(model, scheme, s))
     known = known_checkpoint(model, scheme.key, version)
     if known:
         flag, kv_note = _kv_as_planned(known, s, cli)
-        return f"vllm serve {known}{flag}", (
-            f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
+        return Launch(f"vllm serve {known}{flag}",
+                      f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}."
+                      f"{kv_note}")
     refusal = _runtime_refusal(model, scheme, cli, method, as_stored_errors, version)
     if refusal:
-        return None, refusal
+        return Launch(None, refusal)
     if scheme.runtime and scheme.vllm_quantization and cli.accepts(
             "--quantization", scheme.vllm_quantization):
-        return (f"{serve} --quantization {scheme.vllm_quantization}",
-                f"vLLM quantizes {model} to {scheme.label} while loading it.")
-    return None, _no_checkpoint_note(model, scheme, cli, version)
+        return Launch(f"{serve} --quantization {scheme.vllm_quantization}",
+                      f"vLLM quantizes {model} to {scheme.label} while loading it.")
+    return _no_checkpoint_launch(model, scheme, cli, version)
 
 
 def _given_checkpoint(model: str, scheme: quant.QuantScheme,
@@ -314,11 +320,12 @@ def _auto_round_note(model: str, scheme: quant.QuantScheme, cli: VllmCli,
             f"{with_article(label)} checkpoint of it {CHECKPOINT_STEP}.")
 
 
-def _no_checkpoint_note(model: str, scheme: quant.QuantScheme, cli: VllmCli,
-                        version: Version) -> str:
-    """Why there is no command for the what-if `scheme` of `model`: no known checkpoint in
-    it that vLLM `version` loads, and vLLM cannot make it at load; what to do instead
-    (quantize it, with which tool, or plan another known checkpoint of it)."""
+def _no_checkpoint_launch(model: str, scheme: quant.QuantScheme, cli: VllmCli,
+                          version: Version) -> Launch:
+    """No command for the what-if `scheme` of `model`, the note saying why: no known
+    checkpoint in it that vLLM `version` loads, and vLLM cannot make it at load; what to do
+    instead (quantize it, with which tool, or plan another known checkpoint of it: `others`,
+    each the plan's fitted_note weighs against the GPUs at hand)."""
     checkpoints = QUANTIZED_CHECKPOINTS.get(model, ())
     refused = next((repo for repo in checkpoints
                     if catalog_checkpoint_scheme(repo) == scheme.key), None)
@@ -334,11 +341,50 @@ def _no_checkpoint_note(model: str, scheme: quant.QuantScheme, cli: VllmCli,
     loads = f" that vLLM {cli.vllm_version} loads" if refused else ""
     why = (f" The catalog's checkpoint in that format, {refused}, is refused there: "
            f"{_refused_as_stored(refused, version)[0]}." if refused else "")
-    return (f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
-            f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
-            f"its name {CHECKPOINT_STEP}"
-            + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
-               if others else ".") + why)
+    return Launch(None, f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
+                  f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
+                  f"its name {CHECKPOINT_STEP}{_others_clause(others)}{why}", others=others)
+
+
+def _others_clause(others: tuple[str, ...], too_big: dict[str, int] | None = None,
+                   budget_bytes: int = 0) -> str:
+    """The no-checkpoint note's end: the known checkpoints in `others` to plan instead, but
+    those in `too_big` (repo: its weights' bytes), which are said not to fit the GPUs'
+    `budget_bytes` (fitted_note)."""
+    fit = [repo for repo in others if repo not in (too_big or {})]
+    suggest = f", or plan a known checkpoint of it in another format: {', '.join(fit)}" \
+        if fit else ""
+    if not too_big:
+        return suggest + "."
+    big = ", ".join(f"{repo} ({gib_text(weights)} of weights)"
+                    for repo, weights in too_big.items())
+    one = len(too_big) == 1
+    return (f"{suggest}. The catalog's {big} {'does' if one else 'do'} not fit these GPUs: "
+            f"{'its' if one else 'their'} weights alone pass the GPUs' memory budget, "
+            f"{gib_text(budget_bytes)} (--gpu-memory-utilization x each GPU's memory, summed).")
+
+
+def fitted_note(started: Launch, budget_bytes: int, tower_dropped: bool) -> str:
+    """`started`'s note with the known checkpoints it suggests (Launch.others) weighed against
+    the GPUs at hand: one whose weights alone (weights.weights_bytes of its config, as stored;
+    less its vision tower where `tower_dropped`, which vLLM then builds none of) pass
+    `budget_bytes`, the memory budget of all the cluster's GPUs together, fits no layout there
+    (recommend prunes a GPU count by the same bound) and is said not to fit, not suggested."""
+    too_big = {repo: weights for repo in started.others
+               if (weights := _checkpoint_weights_bytes(repo, tower_dropped)) > budget_bytes}
+    if not too_big:
+        return started.note
+    return started.note.replace(_others_clause(started.others),
+                                _others_clause(started.others, too_big, budget_bytes))
+
+
+@lru_cache(maxsize=64)
+def _checkpoint_weights_bytes(repo_id: str, tower_dropped: bool) -> int:
+    """A catalog checkpoint's weights as stored (weights.weights_bytes), less its vision tower
+    where `tower_dropped`."""
+    spec = _checkpoint_spec(repo_id)
+    terms = weights_bytes(spec, quant.checkpoint_scheme(spec))
+    return terms.total_bytes - (terms.vision_bytes if tower_dropped else 0)
 
 
 def _deprecated_note(method: str | None, vllm_version: str) -> str | None:

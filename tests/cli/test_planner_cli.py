@@ -913,9 +913,11 @@ def test_the_layouts_hint_on_one_gpu_reads_in_the_singular(capsys, monkeypatch) 
 def test_a_what_ifs_note_names_the_known_checkpoints_not_a_list_nobody_shows(capsys) -> None:
     """The note ended "or pick a listed checkpoint." where no list is printed (and for
     Qwen3-8B none exists). The catalog holds one quantized checkpoint of Qwen3-30B-A3B, its
-    FP8 (planner/catalog_data/Qwen__Qwen3-30B-A3B-FP8.json), and none of Qwen3-8B."""
-    base = ["plan", "--gpu", "rtx-4090", "--target-quant", "awq", "--max-model-len", "8192",
-            "--json"]
+    FP8 (planner/catalog_data/Qwen__Qwen3-30B-A3B-FP8.json), and none of Qwen3-8B. On two
+    RTX 4090s (2 x 0.92 x 23.64 GiB = 43.5 GiB of budget) the FP8's 29.03 GiB of weights can
+    fit, so it is named (on one it is said not to fit: test_other_format_fit)."""
+    base = ["plan", "--gpu", "rtx-4090", "--gpus", "2", "--target-quant", "awq",
+            "--max-model-len", "8192", "--json"]
     _, out, _ = run_main(capsys, *base, "--model", "Qwen/Qwen3-30B-A3B")
     assert json.loads(out)["launch_note"].endswith(
         "give its name (--target-checkpoint), or plan a known checkpoint of it in another "

@@ -7,7 +7,7 @@ from planner.model.attention import kv_bytes_per_token
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, gpus_label
-from planner.serving.launch import over_nodes, with_layout
+from planner.serving.launch import fitted_note, over_nodes, with_layout
 from planner.serving.layout import ParallelLayout
 from planner.serving.lora.moe import ep_lora_flags
 from planner.serving.plan.cluster import rank_position
@@ -226,9 +226,12 @@ def _launch_fields(st: Setup, fits: bool, every_node: bool = True) -> dict[str, 
     command vLLM's parser refuses is one of the plan's errors, and the verdict says it); over
     several nodes, one per node (launch.over_nodes). Without `every_node`, no vllm_commands of
     a plan that has commands: node 0's command alone is made (launch.over_nodes' `every_node`)."""
-    head, note, refused = st.facts.r.launch
+    started = st.facts.r.launch
+    head, note, refused = started.head, started.note, started.refused
     if head is None and not refused:
-        return {"vllm_command": None, "launch_note": note, "vllm_commands": []}
+        return {"vllm_command": None, "vllm_commands": [],
+                "launch_note": fitted_note(started, _cluster_budget_bytes(st),
+                                           st.facts.r.tower_dropped) if started.others else note}
     if not fits:
         return {"vllm_command": None, "vllm_commands": [],
                 "launch_note": "No launch command: the plan does not fit (see the verdict)."}
@@ -242,6 +245,13 @@ def _launch_fields(st: Setup, fits: bool, every_node: bool = True) -> dict[str, 
     fields = {"vllm_command": commands[0] if commands else None,
               "launch_note": " ".join(filter(None, (note, nodes_note)))}
     return {**fields, "vllm_commands": list(commands)} if every_node else fields
+
+
+def _cluster_budget_bytes(st: Setup) -> int:
+    """The memory budget of all the cluster's GPUs together: each GPU's (Resolved.budgets,
+    vLLM's request of its total) x the GPUs of its node."""
+    return sum(st.facts.r.budgets[n.gpu.memory_total_bytes] * n.gpus_per_node
+               for n in st.cluster.nodes)
 
 
 def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummary:
