@@ -35,10 +35,30 @@ entry 'gate' keeps every name holding it: each router, and from 0.24.0 (FUSED_NA
 startup.fused_shards) each merged gate_up_proj (0.11.1-0.23.0 refuse its shards' disagreement:
 fused_shards.fused_shard_errors). ModelOptQuantConfigBase.is_layer_excluded (modelopt.py, 0.19.0
 and 0.34.0): the exact is_layer_skipped (shards, FusedMoE), then an entry inside the layer's
-name (a merged one's own), then fnmatch(name, entry): "gate" or "*gate*" keep each router and
-gate_up_proj, "*gate" each router. Its list is also placed as each entry names a component
+name (a merged one's own), then fnmatch(name, entry): "gate" keeps each router and
+gate_up_proj, "*gate" each router, "*gate*" both where no mapper splits it
+(MAPPER_SPLIT_ARCHITECTURES). Its list is also placed as each entry names a component
 (a name root Headroom does not give, 'model.language_model.layers.0.self_attn*'), the two
 read together: a ModelOpt entry keeps what either finds."""
+
+MAPPER_SPLIT_ARCHITECTURES = frozenset({
+    "LlamaForCausalLM", "MistralForCausalLM", "Llama4ForCausalLM", "MixtralForCausalLM",
+    "Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM", "Qwen3MoeForCausalLM",
+    "Qwen3NextForCausalLM", "Qwen3_5ForCausalLM", "Qwen3_5MoeForCausalLM",
+    "GptOssForCausalLM", "MiniMaxM2ForCausalLM"})
+"""The text architectures whose vLLM class carries an hf_to_vllm_mapper, so that a ModelOpt
+list is rewritten before it is matched (_mapper_split).
+
+NOTE: modelopt.py ModelOptQuantConfigBase.apply_vllm_mapper (0.19.0, 0.24.0, 0.34.0 wheels;
+vllm issue 28072) replaces an entry ending "*" after any character but "." ('X*') by 'X' and
+'X.*' before hf_to_vllm_mapper.apply_list; model_loader/utils.py configure_quant_config and
+interfaces.py SupportsQuant._maybe_apply_model_mapping call it where the model class has a
+mapper. In the 0.34.0 wheel these classes have one: llama.py (LlamaForCausalLM, inherited by
+mistral.py's MistralForCausalLM and llama4.py's Llama4ForCausalLM), mixtral.py, qwen2.py,
+qwen2_moe.py, qwen3.py, qwen3_moe.py, qwen3_next.py, qwen3_5.py, gpt_oss.py, minimax_m2.py;
+deepseek_v2.py's and glm4_moe.py's causal-LM classes none. The split changes what an entry
+matches only where 'X' holds a wildcard: '*mlp.gate*' becomes '*mlp.gate' and '*mlp.gate.*',
+which fnmatch each router and no gate_up_proj."""
 
 _GLOB = re.compile(r"[*?\[]")
 _INDEXED = re.compile(r"layers\.\d+\.")
@@ -85,9 +105,21 @@ def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch) -> 
                or (layer.component == "experts" and layer.prefix in e) for e in entries)
 
 
+def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """A ModelOpt list as apply_vllm_mapper leaves it (MAPPER_SPLIT_ARCHITECTURES NOTE): each
+    'X*' whose "*" follows another character than "." read as 'X' and 'X.*'."""
+    return tuple(part for entry in entries for part in (
+        (entry[:-1], entry[:-1] + ".*") if len(entry) >= 2 and entry[-1] == "*"
+        and entry[-2] != "." else (entry,)))
+
+
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> NameKeeps:
     """The components and lone modules an AWQ ("substring") or ModelOpt ("modelopt") list
-    keeps 16-bit in each decoder layer."""
+    keeps 16-bit in each decoder layer; a ModelOpt list split as a mapped architecture's
+    loader splits it (_mapper_split)."""
+    if match == "modelopt" and spec.architectures[:1] and \
+            spec.architectures[0] in MAPPER_SPLIT_ARCHITECTURES:
+        entries = _mapper_split(entries)
     read: dict[int, frozenset[str]] = {}
     kept: dict[int, frozenset[str]] = {}
     alone: list[str] = []

@@ -157,12 +157,30 @@ def test_modelopt_wildcard_keeps_every_gate_16_bit():
     assert _weights(spec).router_bytes == QWEN3_LAYERS * GATE_BF16 == 25_165_824
 
 
-@pytest.mark.parametrize("entry", ["gate", "*mlp.gate*"])
-def test_modelopt_gate_also_keeps_gate_up_proj(entry):
-    """"gate" inside 'model.layers.N.mlp.gate_up_proj' (is_layer_excluded's substring) and
-    "*mlp.gate*" matching it (fnmatch): 2 x 67,895,296 x 2 = 271,581,184 B 16-bit beside an FP8
-    down_proj of 67,895,296 B, x 28 = 9,505,341,440 B (was 28 x 3 x 67,895,296 =
-    5,703,204,864)."""
-    spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", entry])
+def test_modelopt_gate_also_keeps_gate_up_proj():
+    """"gate" inside 'model.layers.N.mlp.gate_up_proj' (is_layer_excluded's substring):
+    2 x 67,895,296 x 2 = 271,581,184 B 16-bit beside an FP8 down_proj of 67,895,296 B, x 28 =
+    9,505,341,440 B (was 28 x 3 x 67,895,296 = 5,703,204,864)."""
+    spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", "gate"])
     assert _weights(spec).dense_mlp_bytes == Q25_LAYERS * (2 * MLP_PROJ * 2 + MLP_PROJ) \
         == 9_505_341_440
+
+
+def test_modelopt_trailing_star_split_on_a_mapped_architecture():
+    """Qwen2ForCausalLM has an hf_to_vllm_mapper (qwen2.py, 0.34.0 wheel), so apply_vllm_mapper
+    reads "*mlp.gate*" as "*mlp.gate" and "*mlp.gate.*": neither fnmatch-es nor is inside
+    'model.layers.N.mlp.gate_up_proj', whose shards are not listed: the MLP stays FP8,
+    28 x 3 x 67,895,296 = 5,703,204,864 B (was 9,505,341,440, gate_up_proj 16-bit)."""
+    spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", "*mlp.gate*"])
+    assert _weights(spec).dense_mlp_bytes == Q25_LAYERS * 3 * MLP_PROJ == 5_703_204_864
+
+
+def test_modelopt_trailing_star_whole_without_a_mapper():
+    """DeepseekV2ForCausalLM has no hf_to_vllm_mapper (deepseek_v2.py, 0.34.0 wheel): "*mlp.gate*"
+    is fnmatch-ed as written and keeps layer 0's dense 'model.layers.0.mlp.gate_up_proj' 16-bit
+    (DeepSeek-V2-Lite: first_k_dense_replace 1, hidden 2,048, intermediate 10,944):
+    2 x 2,048 x 10,944 x 2 = 89,653,248 B beside an FP8 down_proj of 22,413,312 B =
+    112,066,560 B (all FP8: 67,239,936)."""
+    spec = _modelopt_fp8("deepseek-ai/DeepSeek-V2-Lite-Chat", ["lm_head", "*mlp.gate*"])
+    assert _weights(spec).dense_mlp_bytes == 2 * 2_048 * 10_944 * 2 + 2_048 * 10_944 \
+        == 112_066_560
