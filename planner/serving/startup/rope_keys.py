@@ -222,9 +222,18 @@ def yarn_key_errors(spec: ModelSpec, version: Version) -> list[str]:
             if (error := _yarn_block_error(block, where, mrope, version))]
 
 
+DEEPSEEK_ATTENTION_TYPES = (*MLA_ONLY_TYPES, "glm4_moe_lite")
+"""The model_types whose attention is deepseek_v2.py's DeepseekV2Attention /
+DeepseekV2MLAAttention, which rename the rope block (_as_get_rope_reads): MLA_ONLY_TYPES and
+glm4_moe_lite (GLM-4.7-Flash), whose Glm4MoeLiteAttention and Glm4MoeLiteMLAAttention subclass
+them without an __init__ of their own (glm4_moe_lite.py, 0.19.0 and 0.34.0 wheels; the file
+from 0.15.0)."""
+
+
 def _as_get_rope_reads(w: WindowInputs, block: RopeBlock) -> RopeBlock:
     """A flat `block` as get_rope reads it: a model_type vLLM builds with deepseek_v2.py's
-    attention (MLA_ONLY_TYPES: DeepSeek-V2 / V3 / V3.2, Kimi-K2, GLM-5) has its config.json's
+    attention (DEEPSEEK_ATTENTION_TYPES: DeepSeek-V2 / V3 / V3.2, Kimi-K2, GLM-5,
+    GLM-4.7-Flash) has its config.json's
     "type": "yarn" renamed deepseek_yarn first, so DeepseekScalingRotaryEmbedding's rules
     apply (float(mscale), float(mscale_all_dim), always their ratio; no attention_factor).
 
@@ -234,7 +243,7 @@ def _as_get_rope_reads(w: WindowInputs, block: RopeBlock) -> RopeBlock:
     "deepseek_llama_scaling" (apply_yarn_scaling false, 0.19.0, 0.29.0, 0.30.0; attention_factor
     1.0, 0.34.0; deepseek_v2.py, and deepseek_v32/attention.py 0.34.0): get_rope builds both
     with DeepseekScalingRotaryEmbedding (rotary_embedding/__init__.py 0.19.0-0.34.0)."""
-    if w.text_model_type not in MLA_ONLY_TYPES or block.rope_type == "default":
+    if w.text_model_type not in DEEPSEEK_ATTENTION_TYPES or block.rope_type == "default":
         return block
     return block.model_copy(update={"rope_type": "deepseek_yarn"})
 

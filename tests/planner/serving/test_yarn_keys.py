@@ -164,3 +164,20 @@ def test_deepseek_v3s_yarn_block_is_read_as_deepseek_yarn():
     (error,) = _deepseek_errors((0, 29, 0), mscale_all_dim=None)
     assert error.startswith("TypeError: rope_scaling.mscale_all_dim = null: vLLM 0.29.0's "
                             "deepseek_yarn rotary embedding computes float(mscale_all_dim)")
+
+
+def test_glm4_moe_lites_yarn_block_is_read_as_deepseek_yarn():
+    """glm4_moe_lite.py's Glm4MoeLiteAttention / Glm4MoeLiteMLAAttention are deepseek_v2.py's
+    DeepseekV2Attention / DeepseekV2MLAAttention (subclasses with `pass`, 0.19.0 and 0.34.0
+    wheels), whose __init__ renames the block deepseek_yarn: DeepseekScalingRotaryEmbedding
+    takes float("1.0") = 1.0 and starts (deepseek_scaling_rope.py 0.34.0); it was checked as
+    yarn and refused (0.1 x "1.0" x log(40) is a TypeError). DeepSeek-V3's config.json under
+    the glm4_moe_lite model_type (an MLA MoE like GLM-4.7-Flash)."""
+    config = copy.deepcopy(DEEPSEEK_V3)
+    config |= {"model_type": "glm4_moe_lite", "architectures": ["Glm4MoeLiteForCausalLM"]}
+    config["rope_scaling"] |= {"mscale": "1.0"}
+    assert yarn_key_errors(parse_model_config(config), (0, 34, 0)) == []
+    config["rope_scaling"] |= {"mscale_all_dim": None}
+    (error,) = yarn_key_errors(parse_model_config(config), (0, 34, 0))
+    assert error.startswith("TypeError: rope_scaling.mscale_all_dim = null: vLLM 0.34.0's "
+                            "deepseek_yarn rotary embedding computes float(mscale_all_dim)")
