@@ -36,14 +36,34 @@ def reads_rope_object(w: WindowInputs, version: Version) -> bool:
 
 
 def layer_block_errors(spec: ModelSpec, version: Version) -> list[str]:
-    """vLLM `version`'s failure on the blocks of a rope object nested by layer type
-    (WindowInputs.layer_block_problems, one per block of the model's layer types), where it
-    reads the object (reads_rope_object); [] elsewhere."""
+    """vLLM `version`'s failure on a rope object nested by layer type: a rope_scaling one
+    before ROPE_PARAMETERS_WINDOW_FROM, which vLLM patches as one block (_nested_scaling_error),
+    else its blocks' (WindowInputs.layer_block_problems, one per block of the model's layer
+    types), where it reads the object (reads_rope_object); [] elsewhere."""
     w = spec.window
+    if w is not None and w.ropes_nested and not w.ropes_parameters_only \
+            and version < ROPE_PARAMETERS_WINDOW_FROM:
+        return [_nested_scaling_error(version)]
     if w is None or not w.layer_block_problems or not reads_rope_object(w, version):
         return []
     return [f"{problem} (vLLM {version_label(version)} reads each layer type's block)"
             for problem in w.layer_block_problems]
+
+
+def _nested_scaling_error(version: Version) -> str:
+    """vLLM `version`'s (before 0.12.0) ValueError on a rope_scaling nested by layer type.
+
+    NOTE: get_config calls patch_rope_scaling(config) on every config, which hands
+    config.rope_scaling (and text_config's) whole to patch_rope_scaling_dict; an object whose
+    keys are layer types has neither "rope_type" nor "type", so it raises ValueError(
+    "rope_scaling should have a 'rope_type' key") (transformers_utils/config.py, 0.9.0, 0.9.2,
+    0.10.2 and 0.11.2 wheels). From 0.12.0 patch_rope_parameters patches each layer type's
+    block (reads_rope_object's NOTE)."""
+    return ("ValueError: rope_scaling should have a 'rope_type' key: the config's rope_scaling "
+            f"is nested by layer type, and vLLM {version_label(version)}'s "
+            "patch_rope_scaling_dict reads it as one block (vLLM "
+            f"{version_label(ROPE_PARAMETERS_WINDOW_FROM)} and later read each layer type's "
+            "block). Give one flat rope_scaling block, or plan a later release.")
 
 
 def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:

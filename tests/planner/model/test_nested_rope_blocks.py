@@ -69,13 +69,35 @@ def test_a_nested_rope_parameters_block_is_refused_from_0_12_0(version, refused)
     assert bool(layer_block_errors(spec, version)) is refused
 
 
+NESTED_SCALING = ("ValueError: rope_scaling should have a 'rope_type' key: the config's "
+                  "rope_scaling is nested by layer type, and vLLM ")
+
+
 def test_a_nested_rope_scaling_block_is_refused_in_every_release():
-    # vLLM reads rope_scaling in every release (0.9.2: patch_rope_scaling_dict)
+    # vLLM reads rope_scaling in every release: before 0.12.0 patch_rope_scaling_dict stops on
+    # the object itself (no "rope_type" key), from 0.12.0 on its linear block's missing factor
     config = _gemma4("full_attention", {"rope_type": "linear"})
     config["text_config"]["rope_scaling"] = config["text_config"].pop("rope_parameters")
-    (error,) = layer_block_errors(parse_model_config(config), (0, 9, 2))
+    spec = parse_model_config(config)
+    (error,) = layer_block_errors(spec, (0, 9, 2))
+    assert error.startswith(NESTED_SCALING + "0.9.2's patch_rope_scaling_dict")
+    (error,) = layer_block_errors(spec, (0, 12, 0))
     assert error.startswith("config.json: text_config.rope_scaling.full_attention has "
                             "rope_type 'linear' but no factor")
+
+
+@pytest.mark.parametrize("version", [(0, 9, 2), (0, 11, 2)])
+def test_a_nested_rope_scaling_of_good_blocks_stops_vllm_before_0_12_0(version):
+    """get_config's patch_rope_scaling hands config.rope_scaling whole to
+    patch_rope_scaling_dict, which raises ValueError("rope_scaling should have a 'rope_type'
+    key") on an object keyed by layer type (transformers_utils/config.py, 0.9.2 and 0.11.2
+    wheels): Qwen3-8B with Qwen3's own YaRN block (factor 4, original 32,768) nested under
+    full_attention was planned there."""
+    config, _ = load_ref_config("Qwen__Qwen3-8B")
+    config["rope_scaling"] = {"full_attention": {
+        "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}
+    (error,) = layer_block_errors(parse_model_config(config), version)
+    assert error.startswith(NESTED_SCALING)
 
 
 @pytest.mark.parametrize("block", [
