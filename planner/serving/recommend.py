@@ -333,7 +333,7 @@ class RecommendResult(BaseModel):
 
     @property
     def some_without_command(self) -> bool:
-        """Whether a listed row has no command for the targeted vLLM (RecommendRow.launchable
+        """Whether a listed row has no command for the targeted vLLM (Recommendation.launchable
         false): only then do the CLI table and the Recommend page say how such rows rank and
         what their run word means."""
         return any(not r.launchable for r in self.rows)
