@@ -39,7 +39,7 @@ from planner.serving.engine import (
 )
 from planner.serving.eplb import profile_note
 from planner.serving.flashinfer_workspace import WORKSPACE_NOTE
-from planner.serving.hardware import memory_total_note
+from planner.serving.hardware import GpuSpec, memory_total_note
 from planner.serving.lora.coverage import LORA_TOWER_CONNECTOR
 from planner.serving.lora.cuda_graphs import lora_capture_cases, lora_capture_counts
 from planner.serving.lora.deepseek_mla import mla_note
@@ -359,7 +359,7 @@ def _binding_note(st: Setup, bind: RankMemory) -> str:
     every pipeline stage. '' on one total (nothing to choose between)."""
     if len(st.facts.r.gpu_totals) == 1:
         return ""
-    gpu = st.cluster.nodes[bind.node].gpu
+    gpu = _bind_gpu(st, bind)
     return (f"rank {bind.rank} binds (node {bind.node}, {gpu.name}, stage {bind.pp_stage}): each "
             "rank's budget is its own GPU's total x gpu_memory_utilization, and vLLM gives "
             "every rank the fewest blocks of all ranks (get_kv_cache_configs)")
@@ -459,7 +459,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     eplb = eplb_profile(st, bind.pp_stage)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
-    capture = r.captures[_capability(st, bind)]
+    capture = r.captures[_bind_gpu(st, bind).compute_capability]
     attention_ws = 0 if s.cuda_graph_bytes is not None else capture.flashinfer_workspace
     terms = [
         _budget_term(st, bind),
@@ -501,16 +501,15 @@ def _budget_term(st: Setup, bind: RankMemory) -> Term:
                  f"ceil({gib(bind.total_bytes)} x {number_as_given(s.gpu_memory_utilization)}) = "
                  f"{gib(bind.budget_bytes)}", "; ".join(filter(None, (
                      "gpu_memory_utilization is a fraction of TOTAL memory",
-                     memory_total_note(st.cluster.nodes[bind.node].gpu,
-                                       s.gpu_memory_utilization)))),
+                     memory_total_note(_bind_gpu(st, bind), s.gpu_memory_utilization)))),
                  {"total_bytes": bind.total_bytes,
                   "gpu_memory_utilization": s.gpu_memory_utilization})
 
 
-def _capability(st: Setup, bind: RankMemory) -> str:
-    """The binding GPU's compute capability: the one its worker's overheads were worked out
-    on (plan.worker.overheads), not node 0's."""
-    return st.cluster.nodes[bind.node].gpu.compute_capability
+def _bind_gpu(st: Setup, bind: RankMemory) -> GpuSpec:
+    """The binding rank's GPU: its node's, not node 0's (its compute capability is the one its
+    worker's overheads were worked out on, plan.worker.overheads)."""
+    return st.cluster.nodes[bind.node].gpu
 
 
 def _profile_activation_term(st: Setup, bind: RankMemory, warm: WarmRestart | None,
@@ -522,7 +521,8 @@ def _profile_activation_term(st: Setup, bind: RankMemory, warm: WarmRestart | No
     s, layout, r = st.s, st.layout, st.facts.r
     forward, act_formula = activation_bytes(
         r.facts, st.facts.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt,
-        r.seqs, layout.tp, r.act_b, r.max_model_len, layout.expert_tp, _capability(st, bind),
+        r.seqs, layout.tp, r.act_b, r.max_model_len, layout.expert_tp,
+        _bind_gpu(st, bind).compute_capability,
         *r.sampler, not s.skip_mm_profiling and s.activation_bytes is None,
         r.encoder_every_stage, r.encoder_rules,
         workspace[0] if s.activation_bytes is None else 0, sequence_parallel(st),
