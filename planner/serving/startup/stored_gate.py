@@ -18,25 +18,25 @@ held 16-bit, as planned), and from 0.25.0 AutoWeightsLoader raises as Mixtral's.
 
 from typing import NamedTuple
 
+from planner.model.layer_names import router_prefix
 from planner.model.quant import QuantScheme, checkpoint_exclusions, stored_format
-from planner.model.spec import ModelSpec, MoeMlp
+from planner.model.spec import ModelSpec
 from planner.serving.vllm_versions import Version, version_label
 
 
 class _GateLoad(NamedTuple):
-    """A model file that builds the gate unquantized: its name, the gate's module path in a
-    layer, the first release whose loader stops at a quantized gate, and the first whose
-    loader is AutoWeightsLoader (ValueError; KeyError before)."""
+    """A model file that builds the gate unquantized: its name, the first release whose loader
+    stops at a quantized gate, and the first whose loader is AutoWeightsLoader (ValueError;
+    KeyError before). The gate's module path is layer_names.router_prefix's."""
 
     file: str
-    block: str
     fails_from: Version
     auto_from: Version = (0, 25, 0)
 
 
 STORED_GATE_FAILS = {
-    "mixtral": _GateLoad("mixtral.py", "block_sparse_moe", (0, 9, 0)),
-    "qwen3_next": _GateLoad("qwen3_next.py", "mlp", (0, 25, 0)),
+    "mixtral": _GateLoad("mixtral.py", (0, 9, 0)),
+    "qwen3_next": _GateLoad("qwen3_next.py", (0, 25, 0)),
 }
 """The model_types whose vLLM file is read for a quantized gate it builds unquantized (module
 NOTE); other files' loaders are not read (docs/known-limits.md)."""
@@ -52,11 +52,11 @@ def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
             or quant.method != "modelopt" or quant.module_formats:
         return []
     exclusions = checkpoint_exclusions(spec, scheme)
-    layer = next((layer.index for layer in spec.layers if isinstance(layer.mlp, MoeMlp)
-                  and not exclusions.excluded(layer.index, "router")), None)
-    if layer is None:
+    gate = next((prefix.prefix for layer in spec.layers
+                 if (prefix := router_prefix(layer, spec.model_type))
+                 and not exclusions.excluded(layer.index, "router")), None)
+    if gate is None:
         return []
-    gate = f"model.layers.{layer}.{load.block}.gate"
     raised = 'ValueError "There is no module or parameter named ..."' \
         if version >= load.auto_from else "KeyError"
     return [f"vLLM {version_label(version)} stops loading the weights: {load.file} builds "
