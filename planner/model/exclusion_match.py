@@ -126,11 +126,12 @@ def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> N
     for layer in spec.layers:
         router = router_prefix(layer, spec.model_type)
         found = layer_prefixes(layer, spec.model_type) + ([router] if router else [])
+        flagged = [(item, _skipped(item, entries, match)) for item in found]
         skipped: dict[str, list[bool]] = {}
-        for item in found:
-            skipped.setdefault(item.component, []).append(_skipped(item, entries, match))
+        for item, flag in flagged:
+            skipped.setdefault(item.component, []).append(flag)
         read[layer.index] = frozenset(skipped)
         kept[layer.index] = frozenset(c for c, flags in skipped.items() if all(flags))
-        alone.extend(name for item in found if item.component not in kept[layer.index]
-                     and _skipped(item, entries, match) for name in item.names)
+        alone.extend(name for item, flag in flagged if flag
+                     and item.component not in kept[layer.index] for name in item.names)
     return NameKeeps(read=read, kept=kept, alone=tuple(alone))
