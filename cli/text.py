@@ -33,7 +33,7 @@ from planner.report import (
     usd_per_million_cell,
     warm_restart_text,
 )
-from planner.serving.launch import NO_COMMAND, other_nodes_note, spans_nodes
+from planner.serving.launch import other_nodes_note, spans_nodes
 from planner.serving.plan import WARM_RESTART_LAUNCH_NOTE, Plan
 from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import Recommendation, RecommendResult
@@ -223,10 +223,7 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
 def _recommend_launch(r: Recommendation) -> str:
     """A recommendation's Launch line: its command, or why it has none, headed by its run
     column's word (Recommendation.run_kind)."""
-    if r.vllm_command:
-        return _launch(r.vllm_command, r.launch_note)
-    head = "what-if, no command" if r.run_kind == "what-if" else "no command"
-    return f"{head}: {r.launch_note.removeprefix(NO_COMMAND)}"
+    return _launch(r.vllm_command, r.launch_note) if r.vllm_command else r.why_no_command
 
 
 def _launch(command: str | None, note: str) -> str:

@@ -45,6 +45,7 @@ from planner.serving.hardware import (
     preset_cluster,
     with_wsl2,
 )
+from planner.serving.launch import NO_COMMAND
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.long_len import memory_parts, unmodelled_risk
 from planner.serving.mm_modes import tower_dropped, tower_settings_where_built
@@ -218,6 +219,17 @@ class Recommendation(BaseModel):
         if self.launchable:
             return "serve"
         return "what-if" if self.format_kind == "what-if" else "no command"
+
+    @property
+    def why_no_command(self) -> str:
+        """Why the row has no command, headed by its run word in place of the note's own
+        opening (launch.NO_COMMAND), so it is not said twice: "what-if, no command: ..." or
+        "no command: ..."; "" for a row with a command. The CLI's Launch line and, capitalised,
+        the Recommend page's note under a picked row, one wording for both."""
+        if self.launchable:
+            return ""
+        head = "what-if, no command" if self.run_kind == "what-if" else "no command"
+        return f"{head}: {self.launch_note.removeprefix(NO_COMMAND)}"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -14,7 +14,7 @@ from planner.catalog import catalog_entries
 from planner.report import usd_per_million_cell
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
-from planner.serving.launch import NO_COMMAND, other_nodes_note
+from planner.serving.launch import other_nodes_note
 from planner.serving.mm_modes import audio_limit_refusal, limit_refusal, served_towers
 from planner.serving.plan import LARGER_LEN_STEP
 from planner.serving.prices import (
@@ -206,8 +206,7 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
     # preset's name ("8x rtx-pro-6000-maxq")
     box = slot.container(border=True)  # apart from the page's caption under it
     gpus, per_hour, per_m = box.columns([2, 1, 1])
-    gpus.metric({"serve": "Cheapest", "what-if": "Cheapest (what-if)",
-                 "no command": "Cheapest (no command)"}[best.run_kind],
+    gpus.metric("Cheapest" if best.launchable else f"Cheapest ({best.run_kind})",
                 f"{best.gpus}x {best.gpu_key}", help=f"{best.gpus}x {best.gpu_name}")
     per_hour.metric("$/hour", f"${best.usd_per_hour:,.2f}", help=md_escape(
         best.price_source + (" (an estimate)" if best.price_estimate else "")))
@@ -302,13 +301,11 @@ def _show(result: RecommendResult, workload: Workload, models: list[str],
     if chosen.vllm_command:
         st.code(fmt.shell_block([chosen.vllm_command]), language="bash", wrap_lines=True)
     if chosen.launch_note:
-        # node 0's command alone over several nodes: what the others run, as the CLI's row says
-        # without a command, the run column's word heads the note, whose own opening ("No
-        # launch command: ") it replaces, as the CLI's Launch list does
-        prefix = {"serve": "", "what-if": "What-if, no command: ",
-                  "no command": "No command: "}[chosen.run_kind]
-        others = other_nodes_note(chosen.vllm_command) if chosen.vllm_command else ""
-        st.caption(app_markdown(prefix + chosen.launch_note.removeprefix(NO_COMMAND) + others))
+        # node 0's command alone over several nodes: what the others run, as the CLI's row says;
+        # without a command, the CLI's Launch wording (why_no_command), capitalised
+        why = chosen.why_no_command
+        st.caption(app_markdown(chosen.launch_note + other_nodes_note(chosen.vllm_command)
+                                if chosen.vllm_command else why[:1].upper() + why[1:]))
     if st.button("Open it on the Plan page", key="recommend.plan_row", help="plans this row "
                  "there: its model, GPU preset and count, weight format, layout and KV dtype, "
                  "with this page's context and load (the Hardware page switches to the "
