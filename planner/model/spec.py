@@ -676,6 +676,12 @@ class RopeBlock(_Frozen):
     mrope: bool = Field(default=False, description="the block has mrope_section: get_rope "
                         "builds it as an M-RoPE (ModelSpec.mrope, for a flat block)")
 
+    @property
+    def yarn_by_key(self) -> dict[str, RopeKey]:
+        """The YaRN keys the block gives, by name ("mscale_all_dim"): what the start-up checks
+        on them look up (startup.rope_keys)."""
+        return {k.key: k for k in self.yarn_keys}
+
 
 class WindowInputs(_Frozen):
     """What vLLM's derived max_model_len reads from config.json (planner.serving.engine

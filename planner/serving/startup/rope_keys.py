@@ -146,7 +146,7 @@ def _yarn_key_problem(block: RopeBlock, mrope: bool, version: Version
     wheels). Python's `x * "1.5"` is a TypeError and float("x") a ValueError; true is 1, nan and
     inf raise nothing (a cache of nan: not refused). A zero divisor is
     _zero_divisor_error's."""
-    keys = {k.key: k for k in block.yarn_keys}
+    keys = block.yarn_by_key
     deepseek = block.rope_type != "yarn"
     checks: list[tuple[str, str]] = []  # (key, "float" | "times" | "scale")
     if version < YARN_ATTENTION_FACTOR_FROM:
@@ -202,7 +202,7 @@ def _zero_divisor_error(block: RopeBlock, version: Version, where: str) -> str |
     0.34.0 wheels), divided into in plain Python floats, not tensors (DeepseekScaling
     RotaryEmbedding.__init__ every release; YaRNScalingRotaryEmbedding and MRotaryEmbedding
     from 0.30.0). DeepSeek-V3's config.json: mscale 1.0, mscale_all_dim 1.0, factor 40."""
-    keys = {k.key: k for k in block.yarn_keys}
+    keys = block.yarn_by_key
     divisor = keys.get("mscale_all_dim")
     if divisor is None or divisor.value is None or not (block.factor or 0) > 1:
         return None
