@@ -1,8 +1,8 @@
 """How vLLM's loader for a checkpoint's quantization method matches its exclusion list to the
 layers it builds, where that differs from placing each entry in the component it names
-(quant.parse_exclusions): fp8 and compressed-tensors compare an entry whole with a layer's name
-(names_no_layer), AWQ looks for it inside the name, ModelOpt too or as a wildcard
-(name_keeps)."""
+(quant.parse_exclusions): fp8 compares an entry whole with a layer's name (names_no_layer),
+compressed-tensors whole or as a "re:" regex from the name's start, AWQ looks for it inside the
+name, ModelOpt too or as a wildcard (name_keeps)."""
 
 import re
 from fnmatch import fnmatch
@@ -11,10 +11,10 @@ from typing import Literal, NamedTuple
 from planner.model.layer_names import LayerPrefix, layer_prefixes, router_prefix
 from planner.model.spec import ModelSpec
 
-ListMatch = Literal["exact", "substring", "modelopt"]
+ListMatch = Literal["exact", "regex", "substring", "modelopt"]
 
 LIST_MATCH: dict[str, ListMatch] = {
-    "fp8": "exact", "fbgemm_fp8": "exact", "compressed-tensors": "exact",
+    "fp8": "exact", "fbgemm_fp8": "exact", "compressed-tensors": "regex",
     "awq": "substring", "awq_marlin": "substring", "modelopt": "modelopt"}
 """How each method's loader matches its exclusion list; a method not here is planned by the
 component each entry names.
@@ -26,9 +26,7 @@ a merged layer kept where its shards are (qkv_proj <- q/k/v_proj), a FusedMoE la
 ('model.layers.3.mlp.experts') where an entry holding "experts" contains its prefix
 (`prefix in layer_name`); AWQConfig / AWQMarlinConfig (0.19.0) and AutoAWQConfig (0.34.0)
 substring (skip_with_substr=True / match_mode "substring": `layer in prefix`), the FusedMoE
-layer's prefix too. CompressedTensorsConfig: compressed_tensors/utils.py should_ignore_layer,
-an entry equal to the name or a "re:" regex re.match-ing it (_is_equal_or_regex_match; 0.34.0
-find_matching_patterns with use_fnmatch False), a merged layer by its shards. So an fp8 or
+layer's prefix too. CompressedTensorsConfig ("regex"): ct_ignored. So an fp8 or
 compressed-tensors entry that is a glob ('model.layers.*.mlp.gate'), names no layer index
 ('mlp.gate') or names a block ('model.layers.3.mlp', '...self_attn') keeps nothing, and an AWQ
 entry 'gate' keeps every name holding it: each router, and from 0.24.0 (FUSED_NAME_FIRST_FROM,
@@ -81,8 +79,56 @@ def names_no_layer(name: str) -> bool:
     return not experts and (last in _BLOCKS or last.isdigit())
 
 
+def ct_entry_matches(name: str, entry: str) -> bool:
+    """Whether one compressed-tensors list entry names the layer `name`: equal to it, or a
+    "re:" pattern re.match-ing it from its start ('re:.*mlp.gate' matches 'model.layers.0.mlp.
+    gate_up_proj' too: nothing ties the pattern to the name's end).
+
+    NOTE: compressed_tensors/utils.py _is_equal_or_regex_match (0.9.0-0.29.0 wheels),
+    quantization/utils/config_utils.py is_equal_or_regex_match (0.30.0-0.34.0, use_fnmatch
+    False): `re.match(target[3:], value)` for a "re:" target, else `target == value`."""
+    if entry.startswith("re:"):
+        return re.match(entry[3:], name) is not None
+    return entry == name
+
+
+def _ct_listed(name: str, entries: tuple[str, ...]) -> bool:
+    """Whether any compressed-tensors entry names the layer `name` (ct_entry_matches)."""
+    return any(ct_entry_matches(name, entry) for entry in entries)
+
+
+EXPERT_PROJECTIONS = ("gate_proj", "up_proj", "down_proj")
+"""The names under which vLLM asks a compressed-tensors list about a FusedMoE layer:
+'{prefix}.0.gate_proj' and so on (ct_ignored NOTE)."""
+
+
+def ct_ignored(layer: LayerPrefix, entries: tuple[str, ...]) -> bool:
+    """Whether vLLM's compressed-tensors loader keeps `layer` 16-bit by its `ignore` list
+    (ct_entry_matches): a layer its name matches; a merged one (qkv_proj, gate_up_proj) whose
+    own name matches or each of whose shards' does; a FusedMoE layer whose expert 0's three
+    projections' names all match.
+
+    NOTE: CompressedTensorsConfig.get_scheme_dict asks should_ignore_layer(prefix, ignore,
+    packed_modules_mapping). 0.30.0-0.34.0 (config_utils.py find_matching_patterns): an entry
+    matching the merged layer's own name first, else its shards', which must all or none
+    match (ValueError otherwise: fused_shards). 0.9.0-0.29.0 (compressed_tensors/utils.py):
+    the merged name only where the list holds it as text (`layer_name not in ignore`), else
+    the shards: a "re:" entry matching 'mlp.gate_up_proj' but neither shard keeps it 16-bit
+    from 0.30.0 only (planned so; docs/known-limits.md). compressed_tensors_moe.py
+    get_moe_method asks get_scheme_dict of '{prefix}.0.gate_proj', '.0.up_proj' and
+    '.0.down_proj' (0.9.0-0.31.0 these names; 0.32.0-0.34.0 the layer's ckpt_*_proj_name,
+    these by default) and builds UnquantizedFusedMoEMethod where all are ignored; some but
+    not all raise "All MoE projections need to have same quantization scheme" (not checked
+    here: planned quantized)."""
+    if layer.component == "experts":
+        return all(_ct_listed(f"{layer.prefix}.0.{p}", entries) for p in EXPERT_PROJECTIONS)
+    return _ct_listed(layer.prefix, entries) or all(
+        _ct_listed(name, entries) for name in layer.names)
+
+
 class NameKeeps(NamedTuple):
-    """What an AWQ or ModelOpt list keeps 16-bit, matched to the layers Headroom names
+    """What an AWQ, compressed-tensors or ModelOpt list keeps 16-bit, matched to the layers
+    Headroom names
     (layer_names): per layer the components whose layers it reads (`read`), those it keeps
     whole (`kept`), and the module names it keeps without the rest of their component
     (`alone`: a gate_up_proj beside a quantized down_proj)."""
@@ -95,8 +141,10 @@ class NameKeeps(NamedTuple):
 def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch) -> bool:
     """Whether `match`'s rule keeps one layer 16-bit (LIST_MATCH NOTE). "substring": an
     entry inside its name (a merged one's own, FUSED_NAME_FIRST_FROM), else inside each of its
-    shards' names; "modelopt": each shard's name listed, a FusedMoE's name inside an experts
-    entry, an entry inside its name or a wildcard matching it."""
+    shards' names; "regex": ct_ignored; "modelopt": each shard's name listed, a FusedMoE's name
+    inside an experts entry, an entry inside its name or a wildcard matching it."""
+    if match == "regex":
+        return ct_ignored(layer, entries)
     if match == "substring":
         return any(e in layer.prefix for e in entries) or all(
             any(e in name for e in entries) for name in layer.names)
@@ -114,8 +162,8 @@ def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> NameKeeps:
-    """The components and lone modules an AWQ ("substring") or ModelOpt ("modelopt") list
-    keeps 16-bit in each decoder layer; a ModelOpt list split as a mapped architecture's
+    """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex") or
+    ModelOpt ("modelopt") list keeps 16-bit in each decoder layer; a ModelOpt list split as a mapped architecture's
     loader splits it (_mapper_split)."""
     if match == "modelopt" and spec.architectures[:1] and \
             spec.architectures[0] in MAPPER_SPLIT_ARCHITECTURES:

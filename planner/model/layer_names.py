@@ -1,6 +1,6 @@
 """The names vLLM gives the quantizable layers of a decoder layer (`prefix=f"{prefix}.…"`),
 which a checkpoint's per-layer rules are matched against: GPTQ `dynamic` rules
-(config.quant.gptq_dynamic) and AWQ's and ModelOpt's exclusion lists
+(config.quant.gptq_dynamic) and AWQ's, compressed-tensors' and ModelOpt's exclusion lists
 (planner.model.exclusion_match)."""
 
 from typing import NamedTuple

@@ -726,16 +726,18 @@ _EXCLUSIONS: IdentityMemo[Exclusions] = IdentityMemo(64)
 
 def _list_exclusions(spec: ModelSpec) -> Exclusions:
     """The checkpoint's list placed as its method's loader matches it (exclusion_match.
-    LIST_MATCH): an exact one without the entries that name no layer, an AWQ one by substring
-    in the layers Headroom names (their components' other layers as placed), a ModelOpt one
-    as placed and as matched to those layers, any other as placed."""
+    LIST_MATCH): an exact one without the entries that name no layer; an AWQ or
+    compressed-tensors one by substring / regex in the layers Headroom names (their
+    components' other layers as placed, a compressed-tensors list without the entries that
+    name no layer), a ModelOpt one as placed and as matched to those layers, any other as
+    placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
-    if match == "exact":
-        return parse_exclusions(tuple(m for m in quant.excluded_modules
-                                      if not _names_no_layer(m)), spec.num_layers)
-    placed = parse_exclusions(quant.excluded_modules, spec.num_layers)
-    if match is None:
+    modules = quant.excluded_modules
+    if match in ("exact", "regex"):
+        modules = tuple(m for m in modules if not _names_no_layer(m))
+    placed = parse_exclusions(modules, spec.num_layers)
+    if match in (None, "exact"):
         return placed
     keeps = _name_keeps(spec)
     read_anywhere = frozenset().union(*keeps.read.values())
@@ -781,7 +783,8 @@ def _name_keeps(spec: ModelSpec) -> NameKeeps:
 def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
     """The checkpoint's per-module formats with its list's lone 16-bit projections as its
     method's loader matches them (LIST_MATCH): an exact list's without those naming no layer,
-    an AWQ list's those name_keeps finds, a ModelOpt list's with those it finds."""
+    an AWQ list's those name_keeps finds, a compressed-tensors list's those it finds and those
+    in a component it does not read there (_unread), a ModelOpt list's with those it finds."""
     schemes = spec.quant.module_schemes
     match = LIST_MATCH.get(spec.quant.method)
     if match is None:
@@ -790,9 +793,23 @@ def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
     if match == "exact":
         return own + tuple(f for f in schemes if f.scheme == "bf16"
                            and not names_no_layer(f.module))
+    keeps = _name_keeps(spec)
+    if match == "regex":
+        own += tuple(f for f in schemes if f.scheme == "bf16" and not names_no_layer(f.module)
+                     and _unread(f.module, keeps))
     kept = schemes if match == "modelopt" else own
     return kept + tuple(ModuleFormat(module=name, algo="16-bit", scheme="bf16")
-                        for name in _name_keeps(spec).alone)
+                        for name in keeps.alone)
+
+
+def _unread(module: str, keeps: NameKeeps) -> bool:
+    """Whether a lone projection's component is one name_keeps did not read in its layer (in
+    no layer, for an entry without an index): a DeepSeek MLA o_proj, kept as placed."""
+    placed = _place(module)
+    if placed is None:
+        return False
+    layers = [placed[0]] if placed[0] is not None else list(keeps.read)
+    return not any(set(placed[1]) & keeps.read.get(i, frozenset()) for i in layers)
 
 
 # --- per-module formats (ModelOpt MIXED_PRECISION quantized_layers) -----------------------

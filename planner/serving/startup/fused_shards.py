@@ -18,9 +18,9 @@ different quantization schemes for the shards of P. vLLM requires all to use the
 modules_to_not_convert lists in_proj_ba but not in_proj_qkvz, which the 0.10.2 wheel merges
 into one in_proj."""
 
-import re
 from typing import Literal, NamedTuple
 
+from planner.model.exclusion_match import ct_entry_matches
 from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import (
     AttentionMixer,
@@ -463,8 +463,8 @@ def _matches(name: str, entry: str, match: Match) -> bool:
     """Whether one list entry names the layer `name` (_Method.match)."""
     if match == "substring":
         return entry in name
-    if match == "regex" and entry.startswith("re:"):
-        return re.match(entry[3:], name) is not None
+    if match == "regex":
+        return ct_entry_matches(name, entry)
     return entry == name
 
 
