@@ -163,8 +163,8 @@ def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> NameKeeps:
     """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex") or
-    ModelOpt ("modelopt") list keeps 16-bit in each decoder layer; a ModelOpt list split as a mapped architecture's
-    loader splits it (_mapper_split)."""
+    ModelOpt ("modelopt") list keeps 16-bit in each decoder layer; a ModelOpt list split as a
+    mapped architecture's loader splits it (_mapper_split)."""
     if match == "modelopt" and spec.architectures[:1] and \
             spec.architectures[0] in MAPPER_SPLIT_ARCHITECTURES:
         entries = _mapper_split(entries)
