@@ -35,28 +35,48 @@ fused_shards.fused_shard_errors). ModelOptQuantConfigBase.is_layer_excluded (mod
 and 0.34.0): the exact is_layer_skipped (shards, FusedMoE), then an entry inside the layer's
 name (a merged one's own), then fnmatch(name, entry): "gate" keeps each router and
 gate_up_proj, "*gate" each router, "*gate*" both where no mapper splits it
-(MAPPER_SPLIT_ARCHITECTURES). Its list is also placed as each entry names a component
+(MAPPER_FROM). Its list is also placed as each entry names a component
 (a name root Headroom does not give, 'model.language_model.layers.0.self_attn*'), the two
 read together: a ModelOpt entry keeps what either finds."""
 
-MAPPER_SPLIT_ARCHITECTURES = frozenset({
-    "LlamaForCausalLM", "MistralForCausalLM", "Llama4ForCausalLM", "MixtralForCausalLM",
-    "Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM", "Qwen3MoeForCausalLM",
-    "Qwen3NextForCausalLM", "Qwen3_5ForCausalLM", "Qwen3_5MoeForCausalLM",
-    "GptOssForCausalLM", "MiniMaxM2ForCausalLM"})
-"""The text architectures whose vLLM class carries an hf_to_vllm_mapper, so that a ModelOpt
-list is rewritten before it is matched (_mapper_split).
+MAPPER_FROM: dict[str, tuple[int, int, int]] = {
+    **dict.fromkeys(("LlamaForCausalLM", "MistralForCausalLM", "Llama4ForCausalLM",
+                     "MixtralForCausalLM", "Qwen2ForCausalLM", "Qwen2MoeForCausalLM",
+                     "Qwen3ForCausalLM", "Qwen3MoeForCausalLM", "MiniMaxM2ForCausalLM"),
+                    (0, 25, 0)),
+    "Qwen3_5ForCausalLM": (0, 28, 0), "Qwen3_5MoeForCausalLM": (0, 28, 0),
+    "Qwen3NextForCausalLM": (0, 29, 0), "GptOssForCausalLM": (0, 10, 2)}
+"""The text architectures whose vLLM class carries an hf_to_vllm_mapper, from the first release
+that gives it one, so that a ModelOpt list is rewritten before it is matched (_mapper_split)
+from that release or SPLIT_FROM, whichever is later (mapper_splits).
 
-NOTE: modelopt.py ModelOptQuantConfigBase.apply_vllm_mapper (0.19.0, 0.24.0, 0.34.0 wheels;
-vllm issue 28072) replaces an entry ending "*" after any character but "." ('X*') by 'X' and
-'X.*' before hf_to_vllm_mapper.apply_list; model_loader/utils.py configure_quant_config and
+NOTE: modelopt.py ModelOptQuantConfigBase.apply_vllm_mapper (0.13.0-0.34.0 wheels; vllm issue
+28072) replaces an entry ending "*" after any character but "." ('X*') by 'X' and 'X.*'
+before hf_to_vllm_mapper.apply_list; model_loader/utils.py configure_quant_config and
 interfaces.py SupportsQuant._maybe_apply_model_mapping call it where the model class has a
-mapper. In the 0.34.0 wheel these classes have one: llama.py (LlamaForCausalLM, inherited by
-mistral.py's MistralForCausalLM and llama4.py's Llama4ForCausalLM), mixtral.py, qwen2.py,
-qwen2_moe.py, qwen3.py, qwen3_moe.py, qwen3_next.py, qwen3_5.py, gpt_oss.py, minimax_m2.py;
-deepseek_v2.py's and glm4_moe.py's causal-LM classes none. The split changes what an entry
-matches only where 'X' holds a wildcard: '*mlp.gate*' becomes '*mlp.gate' and '*mlp.gate.*',
-which fnmatch each router and no gate_up_proj."""
+mapper (its class attribute, own or inherited: read in each wheel 0.12.0-0.34.0). From 0.25.0
+llama.py (LlamaForCausalLM = LlamaModel.hf_to_vllm_mapper, inherited by mistral.py's
+MistralForCausalLM and llama4.py's Llama4ForCausalLM), mixtral.py, qwen2.py, qwen2_moe.py,
+qwen3.py, qwen3_moe.py and minimax_m2.py; from 0.28.0 qwen3_5.py Qwen3_5ForCausalLMBase
+(0.25.0-0.27.1: only its Qwen3_5Model has one); from 0.29.0 qwen3_next.py Qwen3NextForCausalLM
+(`WeightsMapper(orig_to_new_prefix={"mtp.": None})`); gpt_oss.py GptOssForCausalLM since its
+first wheel with a mapper, 0.10.2; 0.24.0 and before none of the others. deepseek_v2.py's and
+glm4_moe.py's causal-LM classes have none in any. The split changes what an entry matches only
+where 'X' holds a wildcard: '*mlp.gate*' becomes '*mlp.gate' and '*mlp.gate.*', which fnmatch
+each router and no gate_up_proj; read whole (0.13.0-0.24.0 on Llama, Qwen3 ...), it fnmatches
+gate_up_proj too."""
+
+SPLIT_FROM = (0, 13, 0)
+"""The first release whose apply_vllm_mapper splits an entry 'X*' (0.10.2-0.12.0: it hands the
+list to hf_to_vllm_mapper.apply_list as written; modelopt.py in those wheels)."""
+
+
+def mapper_splits(spec: ModelSpec, version: tuple[int, int, int] | None = None) -> bool:
+    """Whether vLLM `version` (None: the newest, as the plan's weights) splits this model's
+    ModelOpt list (MAPPER_FROM NOTE): its architecture's class has a mapper there."""
+    since = MAPPER_FROM.get(spec.architectures[0]) if spec.architectures else None
+    return since is not None and (version is None or version >= max(since, SPLIT_FROM))
+
 
 _GLOB = re.compile(r"[*?\[]")
 _INDEXED = re.compile(r"layers\.\d+\.")
@@ -154,19 +174,19 @@ def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch) -> 
 
 
 def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
-    """A ModelOpt list as apply_vllm_mapper leaves it (MAPPER_SPLIT_ARCHITECTURES NOTE): each
+    """A ModelOpt list as apply_vllm_mapper leaves it (MAPPER_FROM NOTE): each
     'X*' whose "*" follows another character than "." read as 'X' and 'X.*'."""
     return tuple(part for entry in entries for part in (
         (entry[:-1], entry[:-1] + ".*") if len(entry) >= 2 and entry[-1] == "*"
         and entry[-2] != "." else (entry,)))
 
 
-def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> NameKeeps:
+def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,
+               split: bool) -> NameKeeps:
     """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex") or
-    ModelOpt ("modelopt") list keeps 16-bit in each decoder layer; a ModelOpt list split as a
-    mapped architecture's loader splits it (_mapper_split)."""
-    if match == "modelopt" and spec.architectures[:1] and \
-            spec.architectures[0] in MAPPER_SPLIT_ARCHITECTURES:
+    ModelOpt ("modelopt") list keeps 16-bit in each decoder layer; a ModelOpt list `split` as
+    a mapped architecture's loader splits it (_mapper_split, mapper_splits)."""
+    if match == "modelopt" and split:
         entries = _mapper_split(entries)
     read: dict[int, frozenset[str]] = {}
     kept: dict[int, frozenset[str]] = {}

@@ -18,6 +18,7 @@ from planner.memo import IdentityMemo
 from planner.model.exclusion_match import (
     LIST_MATCH,
     NameKeeps,
+    mapper_splits,
     name_keeps,
     names_no_layer,
 )
@@ -716,7 +717,7 @@ def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
     applies only to the checkpoint as stored (stored_format), as its method's loader matches
     it (_list_exclusions); a what-if target keeps just what the scheme itself keeps."""
     if stored_format(spec, scheme):
-        return _EXCLUSIONS.get(spec, (), _list_exclusions, spec)
+        return _EXCLUSIONS.get(spec, (), _list_exclusions, spec, None)
     return NO_EXCLUSIONS
 
 
@@ -724,12 +725,13 @@ _EXCLUSIONS: IdentityMemo[Exclusions] = IdentityMemo(64)
 """_list_exclusions per spec, which every weights computation of a sweep asks for."""
 
 
-def _list_exclusions(spec: ModelSpec) -> Exclusions:
-    """The checkpoint's list placed as its method's loader matches it (exclusion_match.
-    LIST_MATCH): an exact one without the entries that name no layer; an AWQ or
-    compressed-tensors one by substring / regex in the layers Headroom names (their
-    components' other layers as placed, a compressed-tensors list without the entries that
-    name no layer), a ModelOpt one as placed and as matched to those layers, any other as
+def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> Exclusions:
+    """The checkpoint's list placed as its method's loader in vLLM `version` (None: the
+    newest) matches it (exclusion_match.LIST_MATCH): an exact one without the entries that name
+    no layer; an AWQ or compressed-tensors one by substring / regex in the layers Headroom
+    names (their components' other layers as placed, a compressed-tensors list without the
+    entries that name no layer), a ModelOpt one as placed and as matched to those layers, any
+    other as
     placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
@@ -739,7 +741,7 @@ def _list_exclusions(spec: ModelSpec) -> Exclusions:
     placed = parse_exclusions(modules, spec.num_layers)
     if match in (None, "exact"):
         return placed
-    keeps = _name_keeps(spec)
+    keeps = _name_keeps(spec, version)
     read_anywhere = frozenset().union(*keeps.read.values())
     whole = frozenset(c for c in read_anywhere if all(
         c in keeps.kept[i] for i, read in keeps.read.items() if c in read))
@@ -771,20 +773,25 @@ _LINEAR_COMPONENTS: tuple[Component, ...] = ("attention", "dense_mlp", "experts"
 _NAME_KEEPS: IdentityMemo[NameKeeps] = IdentityMemo(64)
 
 
-def _name_keeps(spec: ModelSpec) -> NameKeeps:
+def _name_keeps(spec: ModelSpec, version: tuple[int, int, int] | None) -> NameKeeps:
     """exclusion_match.name_keeps of the checkpoint's whole list (its lone projections too:
-    QuantSpec.release_exclusions) by its method's rule, per spec."""
+    QuantSpec.release_exclusions) by its method's rule, per spec, a ModelOpt list split where
+    vLLM `version` (None: the newest) splits it (exclusion_match.mapper_splits)."""
     quant = spec.quant
     entries = quant.excluded_modules + tuple(
         f.module for f in quant.module_schemes if f.scheme == "bf16")
-    return _NAME_KEEPS.get(spec, (), name_keeps, spec, entries, LIST_MATCH[quant.method])
+    split = mapper_splits(spec, version)
+    return _NAME_KEEPS.get(spec, (split,), name_keeps, spec, entries,
+                           LIST_MATCH[quant.method], split)
 
 
-def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
+def _list_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None = None
+                         ) -> tuple[ModuleFormat, ...]:
     """The checkpoint's per-module formats with its list's lone 16-bit projections as its
-    method's loader matches them (LIST_MATCH): an exact list's without those naming no layer,
-    an AWQ list's those name_keeps finds, a compressed-tensors list's those it finds and those
-    in a component it does not read there (_unread), a ModelOpt list's with those it finds."""
+    method's loader in vLLM `version` (None: the newest) matches them (LIST_MATCH): an exact
+    list's without those naming no layer, an AWQ list's those name_keeps finds, a
+    compressed-tensors list's those it finds and those in a component it does not read there
+    (_unread), a ModelOpt list's with those it finds."""
     schemes = spec.quant.module_schemes
     match = LIST_MATCH.get(spec.quant.method)
     if match is None:
@@ -793,7 +800,7 @@ def _list_module_schemes(spec: ModelSpec) -> tuple[ModuleFormat, ...]:
     if match == "exact":
         return own + tuple(f for f in schemes if f.scheme == "bf16"
                            and not names_no_layer(f.module))
-    keeps = _name_keeps(spec)
+    keeps = _name_keeps(spec, version)
     if match == "regex":
         own += tuple(f for f in schemes if f.scheme == "bf16" and not names_no_layer(f.module)
                      and _unread(f.module, keeps))
@@ -810,6 +817,29 @@ def _unread(module: str, keeps: NameKeeps) -> bool:
         return False
     layers = [placed[0]] if placed[0] is not None else list(keeps.read)
     return not any(set(placed[1]) & keeps.read.get(i, frozenset()) for i in layers)
+
+
+def list_keeps(spec: ModelSpec, version: tuple[int, int, int] | None
+               ) -> dict[tuple[int, Component], dict[str, float]]:
+    """Per decoder layer and linear component, what the checkpoint's list keeps 16-bit as vLLM
+    `version` (None: the newest, as the plan's weights) matches it: {"": 1.0} for the
+    component kept whole (_list_exclusions), else each lone 16-bit module's name and share of
+    it (_list_module_schemes, _module_share); the releases that match it otherwise differ by
+    these (startup.exclusion_lists.mapper_split_note)."""
+    exclusions = _list_exclusions(spec, version)
+    keeps: dict[tuple[int, Component], dict[str, float]] = {
+        (i, c): {"": 1.0} for i in range(spec.num_layers) for c in _LINEAR_COMPONENTS
+        if exclusions.excluded(i, c)}
+    for fmt in _list_module_schemes(spec, version):
+        placed = _place(fmt.module) if fmt.scheme == "bf16" else None
+        if placed is None or placed[0] is None:
+            continue
+        layer, components = placed
+        for c in components:
+            if c in _LINEAR_COMPONENTS and "" not in keeps.get((layer, c), {}):
+                keeps.setdefault((layer, c), {})[fmt.module] = _module_share(
+                    spec, layer, c, fmt.module)
+    return keeps
 
 
 # --- per-module formats (ModelOpt MIXED_PRECISION quantized_layers) -----------------------

@@ -28,7 +28,7 @@ from planner.serving.plan.facts import Resolved
 from planner.serving.plan.shared import gib
 from planner.serving.processor_order import processor_order_note
 from planner.serving.startup.autoround import inc_notes, inc_quantization_notes
-from planner.serving.startup.exclusion_lists import exclusion_list_note
+from planner.serving.startup.exclusion_lists import exclusion_list_note, mapper_split_note
 from planner.serving.startup.fp4_weights import fp4_weight_notes, rocm_fp4_notes
 from planner.serving.startup.model_config import gemma_asserts_tie
 from planner.serving.tie import transformers_tie_note
@@ -94,13 +94,15 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                   gpu: GpuSpec, scheme: quant.QuantScheme, remote_gap: tuple, b12x: bool,
                   eplb_kind: str) -> tuple[str, ...]:
     """The model notes that follow the format and flags (INC, the remote-code gap's rest, the
-    exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's,
-    vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's, on a --mamba-cache-mode or
-    --mamba-block-size it changes or drops, an EAGLE-3 drafter's and its config's garbage
-    numbers, --hf-overrides'), after model_notes' own."""
+    exclusion list this release reads and how it matches a ModelOpt list's 'X*' entries, a
+    filled generation config, the MoE backend's, EPLB's, vLLM's log on a
+    --mamba-ssm-cache-dtype over Qwen3.5's, on a --mamba-cache-mode or --mamba-block-size it
+    changes or drops, an EAGLE-3 drafter's and its config's garbage numbers, --hf-overrides'),
+    after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
                 filter(None, [exclusion_list_note(spec, scheme, rules.version),
+                              mapper_split_note(spec, scheme, rules.version),
                               filled_generator_note(spec, cli),
                               b12x_note(rules.version) if b12x else None,
                               _flydsl_note(scheme) if runs_flydsl(

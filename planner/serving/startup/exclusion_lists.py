@@ -1,12 +1,23 @@
-"""The note where a vLLM release reads a checkpoint's exclusion list (the modules it keeps
-16-bit) from another key than the newest release does, so keeps other modules 16-bit than the
-plan's weights do: FP8's modules_to_not_convert before 0.10.1, a config.json ModelOpt config's
-ignore / exclude_modules before 0.33 (QuantSpec.older_exclusions; the keys per method and
-release: config.quant.EXCLUSION_KEYS, MODELOPT_KEYS_BEFORE)."""
+"""The notes where a vLLM release keeps other modules 16-bit than the plan's weights do, which
+follow the newest release: where it reads a checkpoint's exclusion list (the modules it keeps
+16-bit) from another key (FP8's modules_to_not_convert before 0.10.1, a config.json ModelOpt
+config's ignore / exclude_modules before 0.33: QuantSpec.older_exclusions; the keys per method
+and release: config.quant.EXCLUSION_KEYS, MODELOPT_KEYS_BEFORE), and where it matches a
+ModelOpt list's 'X*' entries whole (exclusion_match.mapper_splits)."""
 
-from planner.model.quant import QuantScheme, stored_format
+from planner.model.exclusion_match import MAPPER_FROM, SPLIT_FROM, mapper_splits
+from planner.model.params import count_params
+from planner.model.quant import (
+    KEPT_BITS,
+    QuantScheme,
+    checkpoint_formats,
+    list_keeps,
+    model_keeps_16bit,
+    stored_format,
+)
 from planner.model.spec import ModelSpec
 from planner.serving.vllm_versions import Version, version_label
+from planner.units import gib_text
 
 
 def _shown(key: str | None, modules: tuple[str, ...]) -> str:
@@ -33,3 +44,73 @@ def exclusion_list_note(spec: ModelSpec, scheme: QuantScheme, version: Version) 
             f"latter's modules 16-bit, as those releases build them: vLLM "
             f"{version_label(version)} keeps only the former's, so its weights differ by the "
             "modules the two lists do not share (16-bit against the checkpoint's format).")
+
+
+_PARAMS_OF = {"attention": "attention", "dense_mlp": "dense_mlp", "experts": "routed_experts",
+              "shared_experts": "shared_experts", "router": "router"}
+"""The LayerParams count of each linear component list_keeps reports."""
+
+
+def mapper_split_note(spec: ModelSpec, scheme: QuantScheme, version: Version) -> str | None:
+    """Where vLLM `version` reads this ModelOpt checkpoint's 'X*' entries whole (exclusion_match.
+    mapper_splits) and so keeps other layers 16-bit than the weights, which follow the newest
+    release: those layers and the bytes they add (quant.list_keeps), per layer and component
+    the kept share's change x its parameters x (16 - its planned bits) / 8, summed over the
+    model before any TP / PP split. None where the two releases keep the same."""
+    quant = spec.quant
+    if quant is None or quant.method != "modelopt" or not stored_format(spec, scheme) or \
+            mapper_splits(spec, version) == mapper_splits(spec):
+        return None
+    release, planned = list_keeps(spec, version), list_keeps(spec, None)
+    changed = sorted(k for k in {*release, *planned} if release.get(k) != planned.get(k))
+    if not changed:
+        return None
+    layers = count_params(spec).layers
+    formats = checkpoint_formats(spec, scheme)
+    extra_bytes = 0.0
+    for i, component in changed:
+        bits = KEPT_BITS if model_keeps_16bit(spec, component) else formats.bits(
+            i, component) if formats else scheme.bits_for(component)
+        share = sum(release.get((i, component), {}).values()) - sum(
+            planned.get((i, component), {}).values())
+        extra_bytes += share * getattr(layers[i], _PARAMS_OF[component]) * (
+            KEPT_BITS - bits) / 8
+    since = version_label(max(MAPPER_FROM[spec.architectures[0]], SPLIT_FROM))
+    changes = "; ".join(f"{verb} {modules}" for verb, modules in (
+        ("keeps 16-bit", _modules(changed, release, planned)),
+        ("quantizes", _modules(changed, planned, release))) if modules)
+    return (f"vLLM {version_label(version)} matches this ModelOpt checkpoint's exclusion list "
+            f"as written, where vLLM {since} and later (apply_vllm_mapper's split and an "
+            f"hf_to_vllm_mapper on {spec.architectures[0]}) read an entry 'X*' as 'X' and "
+            f"'X.*', as the weights here do. Against them it {changes}: {round(extra_bytes):+,} B "
+            f"({gib_text(extra_bytes)}) of weights across the model, before any TP / PP split.")
+
+
+def _modules(changed: list[tuple[int, str]], kept: dict[tuple[int, str], dict[str, float]],
+             other: dict[tuple[int, str], dict[str, float]]) -> str:
+    """The modules `kept` holds 16-bit in `changed` and `other` does not, by name with the
+    layer index left out, those of the same layers together ("mlp.gate_proj, mlp.up_proj in
+    layers 0-27"); a component kept whole by its name ("attention in layer 3")."""
+    by_name: dict[str, list[int]] = {}
+    for i, component in changed:
+        theirs = other.get((i, component), {})
+        for module in kept.get((i, component), {}):
+            if module not in theirs:
+                name = module.split(f"layers.{i}.", 1)[-1] if module else component
+                by_name.setdefault(name, []).append(i)
+    by_layers: dict[str, list[str]] = {}
+    for name, found in by_name.items():
+        by_layers.setdefault(_layers(found), []).append(name)
+    return "; ".join(f"{', '.join(names)} in {layers}" for layers, names in by_layers.items())
+
+
+def _layers(indices: list[int]) -> str:
+    """Layer indices in words, runs joined ("layers 0-3, 7")."""
+    runs: list[list[int]] = []
+    for i in sorted(set(indices)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    words = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+    return f"layer{'s' * (len(indices) > 1)} {words}"

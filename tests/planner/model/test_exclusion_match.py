@@ -10,10 +10,11 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.model.exclusion_match import names_no_layer
+from planner.model.exclusion_match import mapper_splits, names_no_layer
 from planner.model.quant import checkpoint_scheme
 from planner.serving.hardware import GPU_PRESETS
 from planner.serving.layout import ParallelLayout
+from planner.serving.startup.exclusion_lists import mapper_split_note
 from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.weights import rank_weights
@@ -184,3 +185,73 @@ def test_modelopt_trailing_star_whole_without_a_mapper():
     spec = _modelopt_fp8("deepseek-ai/DeepSeek-V2-Lite-Chat", ["lm_head", "*mlp.gate*"])
     assert _weights(spec).dense_mlp_bytes == 2 * 2_048 * 10_944 * 2 + 2_048 * 10_944 \
         == 112_066_560
+
+
+@pytest.mark.parametrize(("repo", "splits_from"), [
+    # apply_vllm_mapper splits 'X*' from 0.13.0; the class's hf_to_vllm_mapper (own or
+    # inherited) first appears in: llama.py / qwen2.py / qwen3_moe.py / minimax_m2.py 0.25.0,
+    # qwen3_next.py Qwen3NextForCausalLM 0.29.0 (0.28.0: none), gpt_oss.py 0.10.2, so there
+    # from the split's 0.13.0; deepseek_v2.py never (0.12.0-0.34.0 wheels)
+    ("meta-llama/Llama-3.1-70B-Instruct", (0, 25, 0)),
+    ("Qwen/Qwen2.5-7B-Instruct", (0, 25, 0)),
+    ("Qwen/Qwen3-30B-A3B", (0, 25, 0)),
+    ("MiniMaxAI/MiniMax-M2.5", (0, 25, 0)),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", (0, 29, 0)),
+    ("openai/gpt-oss-20b", (0, 13, 0)),
+    ("deepseek-ai/DeepSeek-V2-Lite-Chat", None),
+])
+def test_mapper_splits_from_the_release_whose_class_has_a_mapper(repo, splits_from):
+    spec = parse_model_config(copy.deepcopy(catalog_entry(repo).config))
+    releases = [(0, 12, 0), (0, 13, 0), (0, 24, 0), (0, 25, 0), (0, 28, 0), (0, 29, 0),
+                (0, 34, 0)]
+    assert [mapper_splits(spec, v) for v in releases] == [
+        splits_from is not None and v >= splits_from for v in releases]
+    assert mapper_splits(spec) is (splits_from is not None)
+
+
+def test_modelopt_trailing_star_read_whole_before_0_25_keeps_gate_up_proj():
+    """Qwen2ForCausalLM gains its hf_to_vllm_mapper in 0.25.0 (qwen2.py): 0.13.0-0.24.0 fnmatch
+    "*mlp.gate*" as written, so each 'model.layers.N.mlp.gate_up_proj' is 16-bit there where
+    the weights (0.25.0 on, test_modelopt_trailing_star_split_on_a_mapped_architecture) hold it
+    FP8: 28 x 2 x 67,895,296 weights x (16 - 8) / 8 = 3,802,136,576 B more (9,505,341,440 -
+    5,703,204,864), said in a note; 0.25.0 and 0.34.0 read it as planned."""
+    spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", "*mlp.gate*"])
+    scheme = checkpoint_scheme(spec)
+    assert Q25_LAYERS * 2 * MLP_PROJ == 3_802_136_576
+    for version in ((0, 13, 0), (0, 24, 0)):
+        note = mapper_split_note(spec, scheme, version)
+        assert "keeps 16-bit mlp.gate_proj, mlp.up_proj in layers 0-27: +3,802,136,576 B " \
+            "(3.54 GiB)" in note
+        assert _weights(spec, version).dense_mlp_bytes == Q25_LAYERS * 3 * MLP_PROJ
+    assert mapper_split_note(spec, scheme, (0, 25, 0)) is None
+    assert mapper_split_note(spec, scheme, (0, 34, 0)) is None
+
+
+def test_modelopt_split_substring_keeps_gate_up_proj_only_from_0_25():
+    """The split can keep more: "mlp.gate*" read as "mlp.gate" (0.25.0 on) lies inside each
+    'model.layers.N.mlp.gate_up_proj' (is_layer_excluded's substring), so the weights hold it
+    16-bit, 28 x 2 x 67,895,296 x 2 + 28 x 67,895,296 FP8 = 9,505,341,440 B; 0.24.0 reads
+    "mlp.gate*" whole, neither inside nor fnmatch-ing 'model.layers.N....' from its start, and
+    quantizes it: 3,802,136,576 B less."""
+    spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", "mlp.gate*"])
+    assert _weights(spec).dense_mlp_bytes == 9_505_341_440
+    note = mapper_split_note(spec, checkpoint_scheme(spec), (0, 24, 0))
+    assert "quantizes mlp.gate_proj, mlp.up_proj in layers 0-27: -3,802,136,576 B" in note
+    assert "keeps 16-bit" not in note
+
+
+def test_modelopt_qwen3_next_reads_its_list_whole_before_0_29():
+    """Qwen3NextForCausalLM has no hf_to_vllm_mapper before 0.29.0 (qwen3_next.py, 0.28.0 and
+    0.29.0 wheels): "*expert.gate*" fnmatches each 'model.layers.N.mlp.shared_expert.
+    gate_up_proj' there (0.29.0 on: "*expert.gate" and "*expert.gate.*", neither). Qwen3-Next-
+    80B: 48 MoE layers, a shared expert 3 x 2,048 x 512 = 3,145,728 weights + its 2,048-weight
+    shared_expert_gate = 3,147,776 in the component, of which gate_proj and up_proj are two
+    thirds (quant._module_share, as the weights blend it): 48 x 3,147,776 x 2 / 3 x (16 - 8) /
+    8 = 100,728,832 B."""
+    spec = _modelopt_fp8("Qwen/Qwen3-Next-80B-A3B-Instruct", ["lm_head", "*expert.gate*"])
+    scheme = checkpoint_scheme(spec)
+    note = mapper_split_note(spec, scheme, (0, 28, 0))
+    assert "keeps 16-bit mlp.shared_expert.gate_proj, mlp.shared_expert.up_proj in layers " \
+        "0-47: +100,728,832 B" in note
+    assert "where vLLM 0.29.0 and later" in note
+    assert mapper_split_note(spec, scheme, (0, 29, 0)) is None
