@@ -2,7 +2,8 @@
 layers it builds, where that differs from placing each entry in the component it names
 (quant.parse_exclusions): fp8 compares an entry whole with a layer's name (names_no_layer),
 compressed-tensors whole or as a "re:" regex from the name's start, AWQ looks for it inside the
-name, ModelOpt too or as a wildcard (name_keeps)."""
+name, ModelOpt too or as a wildcard, bitsandbytes among the name's dot-separated parts, TorchAO
+as ".entry." inside it (name_keeps)."""
 
 import re
 from fnmatch import fnmatch
@@ -11,11 +12,12 @@ from typing import Literal, NamedTuple
 from planner.model.layer_names import LayerPrefix, layer_prefixes, router_prefix
 from planner.model.spec import ModelSpec
 
-ListMatch = Literal["exact", "regex", "substring", "modelopt"]
+ListMatch = Literal["exact", "regex", "substring", "modelopt", "parts", "dotted"]
 
 LIST_MATCH: dict[str, ListMatch] = {
     "fp8": "exact", "fbgemm_fp8": "exact", "compressed-tensors": "regex",
-    "awq": "substring", "awq_marlin": "substring", "modelopt": "modelopt"}
+    "awq": "substring", "awq_marlin": "substring", "modelopt": "modelopt",
+    "bitsandbytes": "parts", "torchao": "dotted"}
 """How each method's loader matches its exclusion list; a method not here is planned by the
 component each entry names.
 
@@ -37,7 +39,21 @@ name (a merged one's own), then fnmatch(name, entry): "gate" keeps each router a
 gate_up_proj, "*gate" each router, "*gate*" both where no mapper splits it
 (MAPPER_FROM). Its list is also placed as each entry names a component
 (a name root Headroom does not give, 'model.language_model.layers.0.self_attn*'), the two
-read together: a ModelOpt entry keeps what either finds."""
+read together: a ModelOpt entry keeps what either finds.
+
+NOTE: bitsandbytes.py is_layer_skipped_bnb (the same rule in every wheel that has the method,
+0.9.0-0.27.0; the 0.28.0 wheel drops it), asked by BitsAndBytesConfig.get_quant_method for
+each LinearBase with its full prefix: an entry equal to one of the prefix's dot-separated parts
+('self_attn', 'o_proj', 'gate', '3') or to a leading run of them ('model.layers.3',
+'model.layers.3.self_attn', the whole name), so 'q_proj' or 'mlp.gate' keeps nothing and
+'gate' each router but no gate_up_proj; a FusedMoE gets BitsAndBytesMoEMethod whatever the
+list (0.10.1-0.27.0; RoutedExperts in 0.27.0). torchao.py should_skip (0.9.2-0.34.0, the same
+rule; 0.9.0-0.9.1's TorchAOConfig reads no list), asked by TorchAOConfig.get_quant_method for
+each LinearBase: the entry equal to the prefix or ".entry." inside ".prefix." ('mlp.gate',
+'layers.1', 'self_attn'), so 'q_proj' keeps nothing and 'layers.1' layer 1 alone; any other
+layer (a FusedMoE) gets no method. Neither looks at a merged layer's shards nor maps its list
+(no apply_vllm_mapper in either file, 0.19.0 and 0.34.0): a list naming q_proj, or q_proj,
+k_proj and v_proj each, leaves qkv_proj quantized."""
 
 MAPPER_FROM: dict[str, tuple[int, int, int]] = {
     **dict.fromkeys(("LlamaForCausalLM", "MistralForCausalLM", "Llama4ForCausalLM",
@@ -147,11 +163,10 @@ def ct_ignored(layer: LayerPrefix, entries: tuple[str, ...]) -> bool:
 
 
 class NameKeeps(NamedTuple):
-    """What an AWQ, compressed-tensors or ModelOpt list keeps 16-bit, matched to the layers
-    Headroom names
-    (layer_names): per layer the components whose layers it reads (`read`), those it keeps
-    whole (`kept`), and the module names it keeps without the rest of their component
-    (`alone`: a gate_up_proj beside a quantized down_proj)."""
+    """What an AWQ, compressed-tensors, ModelOpt, bitsandbytes or TorchAO list keeps 16-bit,
+    matched to the layers Headroom names (layer_names): per layer the components whose layers
+    it reads (`read`), those it keeps whole (`kept`), and the module names it keeps without the
+    rest of their component (`alone`: a gate_up_proj beside a quantized down_proj)."""
 
     read: dict[int, frozenset[str]]
     kept: dict[int, frozenset[str]]
@@ -162,9 +177,17 @@ def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch) -> 
     """Whether `match`'s rule keeps one layer 16-bit (LIST_MATCH NOTE). "substring": an
     entry inside its name (a merged one's own, FUSED_NAME_FIRST_FROM), else inside each of its
     shards' names; "regex": ct_ignored; "modelopt": each shard's name listed, a FusedMoE's name
-    inside an experts entry, an entry inside its name or a wildcard matching it."""
+    inside an experts entry, an entry inside its name or a wildcard matching it; "parts"
+    (bitsandbytes): an entry equal to a dot-separated part of its name or a leading run of them,
+    never a FusedMoE; "dotted" (TorchAO): its name, or ".entry." inside it."""
     if match == "regex":
         return ct_ignored(layer, entries)
+    if match == "parts":
+        parts = layer.prefix.split(".")
+        runs = {".".join(parts[:i + 1]) for i in range(len(parts))}
+        return layer.component != "experts" and any(e in parts or e in runs for e in entries)
+    if match == "dotted":
+        return any(e == layer.prefix or f".{e}." in f".{layer.prefix}." for e in entries)
     if match == "substring":
         return any(e in layer.prefix for e in entries) or all(
             any(e in name for e in entries) for name in layer.names)
@@ -183,9 +206,10 @@ def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,
                split: bool) -> NameKeeps:
-    """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex") or
-    ModelOpt ("modelopt") list keeps 16-bit in each decoder layer; a ModelOpt list `split` as
-    a mapped architecture's loader splits it (_mapper_split, mapper_splits)."""
+    """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex"),
+    ModelOpt ("modelopt"), bitsandbytes ("parts") or TorchAO ("dotted") list keeps 16-bit in
+    each decoder layer; a ModelOpt list `split` as a mapped architecture's loader splits it
+    (_mapper_split, mapper_splits)."""
     if match == "modelopt" and split:
         entries = _mapper_split(entries)
     read: dict[int, frozenset[str]] = {}

@@ -728,11 +728,10 @@ _EXCLUSIONS: IdentityMemo[Exclusions] = IdentityMemo(64)
 def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> Exclusions:
     """The checkpoint's list placed as its method's loader in vLLM `version` (None: the
     newest) matches it (exclusion_match.LIST_MATCH): an exact one without the entries that name
-    no layer; an AWQ or compressed-tensors one by substring / regex in the layers Headroom
-    names (their components' other layers as placed, a compressed-tensors list without the
-    entries that name no layer), a ModelOpt one as placed and as matched to those layers, any
-    other as
-    placed."""
+    no layer; an AWQ, compressed-tensors, bitsandbytes or TorchAO one by its rule in the layers
+    Headroom names (their components' other layers as placed, a compressed-tensors list without
+    the entries that name no layer), a ModelOpt one as placed and as matched to those layers,
+    any other as placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
     modules = quant.excluded_modules
@@ -790,8 +789,8 @@ def _list_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None =
     """The checkpoint's per-module formats with its list's lone 16-bit projections as its
     method's loader in vLLM `version` (None: the newest) matches them (LIST_MATCH): an exact
     list's without those naming no layer, an AWQ list's those name_keeps finds, a
-    compressed-tensors list's those it finds and those in a component it does not read there
-    (_unread), a ModelOpt list's with those it finds."""
+    compressed-tensors, bitsandbytes or TorchAO list's those it finds and those in a component
+    it does not read there (_unread), a ModelOpt list's with those it finds."""
     schemes = spec.quant.module_schemes
     match = LIST_MATCH.get(spec.quant.method)
     if match is None:
@@ -801,7 +800,7 @@ def _list_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None =
         return own + tuple(f for f in schemes if f.scheme == "bf16"
                            and not names_no_layer(f.module))
     keeps = _name_keeps(spec, version)
-    if match == "regex":
+    if match in ("regex", "parts", "dotted"):
         own += tuple(f for f in schemes if f.scheme == "bf16" and not names_no_layer(f.module)
                      and _unread(f.module, keeps))
     kept = schemes if match == "modelopt" else own

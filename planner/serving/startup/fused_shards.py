@@ -85,7 +85,7 @@ in the same wheels, check no shards:
   prefix's dot-separated parts, or to a leading run of them) and TorchAO modules_to_not_convert
   (torchao.py should_skip: the prefix itself, or ".entry." inside ".prefix."): a shard's name
   never matches the merged layer's, so vLLM quantizes the merged layer whole where the list
-  names its shards (docs/known-limits.md: Headroom keeps the component 16-bit)."""
+  names its shards (planned so: exclusion_match.LIST_MATCH "parts" and "dotted")."""
 
 FUSED_NAME_FIRST_FROM: Version = (0, 24, 0)
 """NOTE: from the 0.24.0 wheel is_layer_skipped takes a merged layer whose own name the list
