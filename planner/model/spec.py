@@ -405,6 +405,10 @@ class QuantSpec(_Frozen):
         default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "
         "(config.quant._inc_sym)")
+    autoround_gptq: bool = Field(
+        default=False, description="GPTQ: config.json gives an autoround_version (AutoRound's "
+        "GPTQ export, which stores a MoE gate quantized; AutoGPTQ's and GPTQModel's store it "
+        "16-bit): router_dtype.checkpoint_gate_quantized, stored_gate.gptq_gate_errors")
     modelopt_faults: ModelOptFaults | None = Field(
         default=None, description="ModelOpt: values of another type than vLLM's config reader "
         "asks for, refused from a release on (modelopt.modelopt_type_errors)")

@@ -310,6 +310,15 @@ is quantized at load like every Linear: Fp8Config.get_quant_method -> Fp8LinearM
 fp8 is deprecated for online quantization"; quantization/online/base.py
 OnlineQuantizationConfig.get_quant_method for any LinearBase). router_dtype.gate_quantized."""
 
+QWEN3_MOE_GPTQ_GATE_DROPPED_FROM: Version = (0, 10, 2)
+"""NOTE: the first wheel whose qwen3_moe.py builds the gate with `quant_config=self.
+_maybe_ignore_quant_config(quant_config)`, None for a GPTQConfig / GPTQMarlinConfig without an
+autoround_version ("AutoGPTQ seems to avoid gate quantization while AutoRound does", citing
+Qwen/Qwen3-30B-A3B-GPTQ-Int4); the 0.10.1 and 0.10.1.1 wheels (the same qwen3_moe.py) hand it
+the GPTQ config whatever the checkpoint stores (`quant_config=quant_config`), so
+get_linear_quant_method gives it GPTQ(Marlin)LinearMethod unless a `dynamic` "-:" rule matches
+it. stored_gate.gptq_gate_errors."""
+
 QWEN3_NEXT_GATE_QUANTIZED_SPAN: tuple[Version, Version] = ((0, 10, 2), (0, 17, 0))
 """NOTE: qwen3_next.py Qwen3NextSparseMoeBlock builds its router `self.gate = ReplicatedLinear(
 hidden_size, num_experts, ..., quant_config=...)` with the model's quant_config from the file's

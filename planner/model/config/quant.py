@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Literal
 
 from planner.jsondoc import json_kind
-from planner.model.layer_names import FUSED_SHARDS, layer_prefixes
+from planner.model.layer_names import FUSED_SHARDS, layer_prefixes, router_prefix
 from planner.model.quant import OCP_MX_GROUP_SIZE, TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
     AttentionMixer,
@@ -527,6 +527,9 @@ def _gptq_awq(qc: dict, where: str, named: str) -> QuantSpec:
                      sym_null=not awq and "sym" in qc and qc["sym"] is None,
                      desc_act_null=not awq and qc["desc_act"] is None,
                      marlin_named=named in ("gptq_marlin", "awq_marlin"),
+                     # vLLM 0.10.2 reads it as GPTQConfig.autoround_version, its truth deciding
+                     # (qwen3_moe.py _maybe_ignore_quant_config: `not ...autoround_version`)
+                     autoround_gptq=not awq and bool(qc.get("autoround_version")),
                      awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"),
                      awq_marlin_missing=next((key for key in ("bits", "group_size")
                                               if awq and key not in qc), None))
@@ -606,11 +609,12 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
                  model_type: str | None, where: str, warnings: list[str]) -> QuantSpec | None:
     """`quant` with what a GPTQModel checkpoint's `dynamic` rules do to its layers as vLLM's
     GPTQ loader builds them: a "-:" rule's layers kept 16-bit (excluded_modules, or one
-    projection of its component: _kept_alone), a positive rule's in their own bits and group
-    (module_schemes, GPTQ keys), and the first layer of each such format in dynamic_entries
-    (wna16_kernels.gptq_dynamic_errors refuses those Marlin does not take). `model_type`: the text
-    model's vLLM type; None for a multimodal wrapper, whose text layers' prefixes are not read
-    (its rules are noted, not applied).
+    projection of its component: _kept_alone; a MoE gate too, which vLLM asks where the model
+    file hands it the GPTQ config: stored_gate.gptq_gate_errors), a positive rule's in their own
+    bits and group (module_schemes, GPTQ keys), and the first layer of each such format in
+    dynamic_entries (wna16_kernels.gptq_dynamic_errors refuses those Marlin does not take).
+    `model_type`: the text model's vLLM type; None for a multimodal wrapper, whose text layers'
+    prefixes are not read (its rules are noted, not applied).
 
     NOTE: utils/gptq_utils.py (0.19.0, 0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels):
     get_linear_quant_method asks get_dynamic_override for each LinearBase layer's full prefix, the
@@ -668,6 +672,9 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
                                         scheme=_inc_key(bits, group, "gptq")) for name in names)
             else:
                 unplanned.append(prefix)
+        router = router_prefix(layer, model_type)
+        if router is not None and _dynamic_rule(dynamic, router.prefix) is False:
+            kept.extend(router.names)
     if unplanned:
         warnings.append(f"{where}.dynamic gives {len(unplanned)} layers bits or groups not "
                         f"planned here ({unplanned[0]}, ...): planned at int{base[0]}, group "

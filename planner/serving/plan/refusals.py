@@ -107,7 +107,7 @@ from planner.serving.startup.rope_keys import (
     llama3_original_errors,
     yarn_key_errors,
 )
-from planner.serving.startup.stored_gate import stored_gate_errors
+from planner.serving.startup.stored_gate import gptq_gate_errors, stored_gate_errors
 from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.unknown_capability import unknown_capability_refusal
@@ -213,7 +213,8 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
                                       transformers_backend(spec, cli.transformers_architectures)))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version))
-            + tuple(stored_gate_errors(spec, scheme, rules.version)))
+            + tuple(stored_gate_errors(spec, scheme, rules.version))
+            + tuple(gptq_gate_errors(spec, scheme, rules.version)))
 
 
 def _named_method(spec: ModelSpec, scheme: quant.QuantScheme) -> str | None:

@@ -167,21 +167,26 @@ UnquantizedLinearMethod (MXFP4 is the experts'); GPTQConfig / GPTQMarlinConfig (
 AutoGPTQConfig (0.34.0) quantize a layer only where modules_in_block_to_quantize names it, and
 maybe_update_config fills that list from the checkpoint's safetensors dtypes where the config
 gives none (from 0.11.0): a gate stored 16-bit stays 16-bit (Qwen's GPTQ checkpoints; 0.10.2's
-qwen3_moe.py / qwen3_next.py drop the gate's quant config for GPTQ; 0.10.1 hands it GPTQ, not
-checked). AWQConfig / AWQMarlinConfig (0.19.0) and AutoAWQConfig (0.34.0): is_layer_skipped(
-prefix, modules_to_not_convert, substring match) -> UnquantizedLinearMethod, else the AWQ
-(Marlin) linear method, the checkpoint's int4 qweight / qzeros / scales
-(vllm_versions.AWQ_STORED_DTYPES_FROM: the list it reads)."""
+qwen3_moe.py / qwen3_next.py drop the gate's quant config for GPTQ without an autoround_version;
+0.10.1 hands Qwen3-MoE's GPTQ and cannot load a 16-bit one: stored_gate.gptq_gate_errors), and
+one stored quantized, AutoRound's GPTQ export (QuantSpec.autoround_gptq), is GPTQ in every
+release that hands it the quant config. AWQConfig / AWQMarlinConfig (0.19.0) and AutoAWQConfig
+(0.34.0): is_layer_skipped(prefix, modules_to_not_convert, substring match) ->
+UnquantizedLinearMethod, else the AWQ (Marlin) linear method, the checkpoint's int4 qweight /
+qzeros / scales (vllm_versions.AWQ_STORED_DTYPES_FROM: the list it reads)."""
 
 
 def checkpoint_gate_quantized(quant: QuantSpec, version: Version) -> bool:
     """Whether vLLM `version` builds a MoE gate handed this checkpoint's quant config in the
     checkpoint's format where its exclusion list does not name the gate
     (GATE_QUANTIZING_METHODS): AWQ only where it reads a list (config.json gives one, or
-    before vllm_versions.AWQ_STORED_DTYPES_FROM), not ModelOpt MIXED_PRECISION (module_formats:
-    an unlisted gate is unquantized)."""
+    before vllm_versions.AWQ_STORED_DTYPES_FROM), GPTQ only where AutoRound stored it
+    quantized (autoround_gptq), not ModelOpt MIXED_PRECISION (module_formats: an unlisted gate
+    is unquantized)."""
     if quant.module_formats:
         return False
+    if quant.method == "gptq":  # gptq_marlin too (config.quant._gptq_awq)
+        return quant.autoround_gptq
     if quant.method == "awq":  # awq_marlin too (config.quant._gptq_awq)
         return quant.excluded_key is not None or version < AWQ_STORED_DTYPES_FROM
     return quant.method in GATE_QUANTIZING_METHODS
