@@ -109,6 +109,7 @@ from planner.serving.startup.rope_keys import (
 )
 from planner.serving.startup.stored_gate import gptq_gate_errors, stored_gate_errors
 from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
+from planner.serving.startup.transformers4_rope import nested_theta_errors
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.unknown_capability import unknown_capability_refusal
 from planner.serving.startup.w4afp8 import w4afp8_errors
@@ -178,6 +179,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
     config fields, the exclusion list against the layers vLLM merges), in the order vLLM meets
     them, with the attention kernels' first-prefill failures; the first of the three parts of
     Resolved.refusals. `served`: the dtype vLLM computes in."""
+    overridden = rope_overridden(s.hf_overrides)
     return (hf_overrides_errors(spec, s.hf_overrides, rules.version, rules.label)
             + tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
@@ -206,10 +208,11 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(ssm_dtype_errors(spec, s.mamba_ssm_cache_dtype, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
+            + tuple(nested_theta_errors(spec, rules.version, overridden))
             + tuple(layer_block_errors(spec, rules.version))
             + tuple(llama3_original_errors(spec, rules.version))
             + tuple(yarn_key_errors(spec, rules.version))
-            + tuple(mixed_rope_errors(spec, rules.version, rope_overridden(s.hf_overrides),
+            + tuple(mixed_rope_errors(spec, rules.version, overridden,
                                       transformers_backend(spec, cli.transformers_architectures)))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version))

@@ -1,0 +1,118 @@
+"""What transformers 4, the one vLLM 0.12.0-0.19.0 run (wheel METADATA `transformers<5,>=4.56.0`:
+vllm_versions.TRANSFORMERS_5_ALLOWED_FROM), does to config.json's rope object before vLLM
+builds the model, where vLLM then stops: a rope object nested by layer type gets the config's
+rope_theta written in beside its blocks (nested_theta_errors).
+Read in the transformers 4.57.6 wheel (models/<type>/configuration_<type>.py, every config
+class's __init__ read by an AST scan) and the vLLM 0.12.0-0.19.0 wheels."""
+
+from planner.model.spec import ModelSpec, WindowInputs
+from planner.serving.vllm_versions import (
+    ROPE_PARAMETERS_WINDOW_FROM,
+    TRANSFORMERS_5_ALLOWED_FROM,
+    Version,
+    version_label,
+)
+
+THETA_CLASS_TYPES = frozenset({
+    "EvollaModel", "Glm4vMoe_text", "apertus", "arcee", "aria_text", "bitnet", "blt",
+    "blt_global_transformer", "blt_local_decoder", "blt_local_encoder", "blt_patcher",
+    "chameleon", "cohere", "cohere2", "csm", "csm_depth_decoder_model", "deepseek_v2",
+    "deepseek_v3", "deepseek_v32", "dia_decoder", "dia_encoder", "diffllama", "dinov3_vit",
+    "doge", "dots1", "efficientloftr", "emu3_text_model", "ernie4_5", "ernie4_5_moe", "exaone4",
+    "falcon", "falcon_h1", "flex_olmo", "fuyu", "gemma", "gemma2", "gemma3_text",
+    "gemma3n_text", "glm", "glm4", "glm4_moe", "glm4v_text", "gpt_oss", "granite", "granitemoe",
+    "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe",
+    "jetmoe", "kyutai_speech_to_text", "lfm2", "llama", "llama4_text", "llama4_vision_model",
+    "longcat_flash", "mimi", "minimax", "ministral", "mistral", "mixtral", "mllama_text_model",
+    "moonshine", "moshi", "nemotron", "olmo", "olmo2", "olmo3", "olmoe", "persimmon", "phi",
+    "phi3", "phi4_multimodal", "phimoe", "pixtral", "qwen2", "qwen2_5_omni_dit",
+    "qwen2_5_omni_talker", "qwen2_5_omni_text", "qwen2_5_vl", "qwen2_5_vl_text", "qwen2_moe",
+    "qwen2_vl", "qwen2_vl_text", "qwen3", "qwen3_moe", "qwen3_next",
+    "qwen3_omni_moe_talker_code_predictor", "qwen3_omni_moe_talker_text", "qwen3_omni_moe_text",
+    "qwen3_vl_moe_text", "qwen3_vl_text", "recurrent_gemma", "seed_oss", "smollm3", "stablelm",
+    "starcoder2", "t5_gemma_module", "vaultgemma", "zamba2"
+})  # fmt: skip
+"""The text config model_types whose config class under transformers 4 holds a rope_theta where
+config.json gives none, which patch_rope_parameters then writes into the rope object.
+
+NOTE: every model_type whose transformers 4.57.6 config class's __init__ defaults rope_theta to
+a number (LlamaConfig 10000.0, Gemma3TextConfig 1_000_000.0, Olmo3Config 10000.0: `self.
+rope_theta = rope_theta`), plus the types read with such a class: qwen2_vl / qwen2_5_vl, whose
+flat config.json Qwen2VLConfig / Qwen2_5_VLConfig build into a Qwen2VLTextConfig /
+Qwen2_5_VLTextConfig (`self.sub_configs["text_config"](**kwargs)`, 4.57.6), and deepseek_v32,
+which vLLM reads with transformers' DeepseekV3Config (transformers_utils/config.py
+_CONFIG_REGISTRY, 0.12.0-0.19.0 wheels). vLLM's own classes for flex_olmo, nemotron,
+qwen3_next (0.12.0-0.19.0) and olmo3 (0.12.0-0.18.1) write `rope_parameters["rope_theta"]`
+themselves where the object has none (transformers_utils/configs/, 0.12.0 and 0.19.0): the
+same stop. Not in it: kimi_k2 (DeepseekV3Config from 0.18.0, its repository's class before),
+gpt_neox / gpt_neox_japanese, whose classes default rotary_emb_base and rotary_pct, which
+patch_rope_parameters reads from 0.13.0 (ROTARY_ALIAS_CLASS_TYPES), and model_types with no
+transformers 4 class (Gemma 4: no 4.x has configuration_gemma4), which transformers 4 does not
+load at all."""
+
+ROTARY_ALIAS_CLASS_TYPES = frozenset({"gpt_neox", "gpt_neox_japanese"})
+"""model_types whose transformers 4.57.6 config class defaults rotary_emb_base (10000) and
+rotary_pct (0.25, 1.0) instead of a rope_theta: written into the rope object from
+ROTARY_ALIASES_READ_FROM."""
+
+ROTARY_ALIASES_READ_FROM: Version = (0, 13, 0)
+"""NOTE: the first wheel whose patch_rope_parameters reads `getattr_iter(config, ["rope_theta",
+"rotary_emb_base"])` and ["partial_rotary_factor", "rotary_pct", "rotary_emb_fraction"] and
+writes them into rope_parameters under transformers 4 (0.13.0-0.19.0 wheels); 0.12.0's reads
+config.rope_theta only."""
+
+def _written_beside(w: WindowInputs, version: Version) -> str | None:
+    """What vLLM `version`'s patch_rope_parameters writes into a rope object under transformers
+    4 (nested_theta_errors' NOTE), or None where it writes nothing."""
+    if w.rope_theta_top_level:
+        return "config.json's rope_theta"
+    if w.text_model_type in THETA_CLASS_TYPES:
+        return ("the rope_theta that transformers 4's config class for model_type "
+                f"'{w.text_model_type}' defaults to")
+    if version >= ROTARY_ALIASES_READ_FROM and w.text_model_type in ROTARY_ALIAS_CLASS_TYPES:
+        return ("the rotary_emb_base that transformers 4's config class for model_type "
+                f"'{w.text_model_type}' defaults to")
+    if w.original_max_position_embeddings:
+        return "config.json's original_max_position_embeddings"
+    return None
+
+
+def nested_theta_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
+    """vLLM `version`'s failure on config.json's rope object nested by layer type under
+    transformers 4 (ROPE_PARAMETERS_WINDOW_FROM up to TRANSFORMERS_5_ALLOWED_FROM) where the
+    config holds a rope_theta (at its top level, or its class's: THETA_CLASS_TYPES) or a
+    top-level original_max_position_embeddings: patch_rope_parameters writes it into the
+    object, which then has a key that is no layer type, and reads it as one block without a
+    rope_type. [] elsewhere, and where --hf-overrides sets the rope object (`overridden`).
+
+    NOTE: under transformers 4 patch_rope_parameters (transformers_utils/config.py) makes
+    rope_parameters the rope_scaling object where there is one, then sets
+    `config.rope_parameters["rope_theta"] = rope_theta` where the config's is not None (also
+    rotary_emb_base and the partial rotary keys from 0.13.0), and in each release the config's
+    original_max_position_embeddings (where truthy in 0.12.0-0.13.0, not None from 0.14.0),
+    then patches the object per layer type only `if set(config.rope_parameters.keys())
+    .issubset(ALLOWED_LAYER_TYPES)` (is_rope_parameters_nested from 0.14.0), else as one
+    block: patch_rope_parameters_dict raises ValueError("rope_parameters should have a
+    'rope_type' key") (0.12.0, 0.13.0, 0.15.0, 0.19.0 wheels). 0.19.1-0.23.0 run
+    transformers 5 as planned (its branch standardizes the blocks); with transformers<5 pinned
+    0.19.1-0.20.x stop the same way and 0.22.0 on skip the legacy patch for a nested object
+    ("Loading nested rope_parameters (from Transformers v5) in Transformers v4", 0.22.0 and
+    0.23.0 wheels). Before 0.12.0 vLLM reads rope_scaling only (rope_keys.layer_block_errors).
+    E.g. a Gemma 3 config.json saved by transformers 5 (nested rope_parameters, no top-level
+    rope_theta) on 0.19.0: Gemma3TextConfig's rope_theta 1e6 goes in."""
+    w = spec.window
+    if w is None or not w.ropes_nested or overridden:
+        return []
+    if not ROPE_PARAMETERS_WINDOW_FROM <= version < TRANSFORMERS_5_ALLOWED_FROM:
+        return []
+    written = _written_beside(w, version)
+    if written is None:
+        return []
+    key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
+    return [f"ValueError: rope_parameters should have a 'rope_type' key (config.json's {key} "
+            f"is nested by layer type, and vLLM {version_label(version)} runs transformers 4: "
+            f"its patch_rope_parameters writes {written} into the object beside the blocks, "
+            "then reads it as one block, which has no rope_type; under transformers 5, from "
+            f"vLLM {version_label(TRANSFORMERS_5_ALLOWED_FROM)}, it stays nested). Give "
+            "transformers 4's form (one flat rope_scaling block and a top-level rope_theta), "
+            "or plan a later release."]

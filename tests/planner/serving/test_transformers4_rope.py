@@ -1,0 +1,129 @@
+"""A rope object nested by layer type under transformers 4 (vLLM 0.12.0-0.19.0 require
+`transformers<5`): patch_rope_parameters writes the config's rope_theta into the object beside
+its blocks, then reads it as one block and raises ValueError("rope_parameters should have a
+'rope_type' key") (transformers_utils/config.py, 0.12.0, 0.13.0, 0.15.0 and 0.19.0 wheels;
+startup.transformers4_rope.nested_theta_errors).
+
+Qwen3-8B (tests/fixtures/configs): model_type qwen3, top-level rope_theta 1000000, rope_scaling
+null. Gemma-4-26B-A4B: text_config gemma4_text (no transformers 4 class), nested
+rope_parameters, no top-level rope_theta.
+"""
+
+import copy
+import json
+
+import pytest
+
+from planner.model.config.parser import parse_model_config
+from planner.serving.startup.transformers4_rope import nested_theta_errors
+from tests.cli.conftest import plan_errors
+from tests.conftest import load_ref_config
+
+QWEN3_8B, _ = load_ref_config("Qwen__Qwen3-8B")
+NESTED = {"full_attention": {"rope_type": "default", "rope_theta": 1000000.0}}
+"""One default block under Qwen3's only layer type: a nested object with nothing wrong in it."""
+STOP = ("ValueError: rope_parameters should have a 'rope_type' key (config.json's {key} is "
+        "nested by layer type, and vLLM {v} runs transformers 4: its patch_rope_parameters "
+        "writes {what} into the object beside the blocks")
+
+
+def _qwen3(drop: tuple[str, ...] = (), **keys: object) -> dict:
+    """Qwen3-8B's config.json with `keys` set and `drop` left out."""
+    config = copy.deepcopy(QWEN3_8B)
+    config.update(copy.deepcopy(keys))
+    for key in drop:
+        del config[key]
+    return config
+
+
+def _nested(config: dict, version: tuple[int, int, int]) -> list[str]:
+    return nested_theta_errors(parse_model_config(config), version, False)
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    ((0, 11, 2), False),  # reads rope_scaling only: the rope_parameters object is not read
+    ((0, 12, 0), True),   # first patch_rope_parameters: rope_theta written in
+    ((0, 19, 0), True),   # last release requiring transformers<5
+    ((0, 19, 1), False),  # transformers 5: standardize_rope_params keeps it nested
+])
+def test_a_nested_object_beside_a_rope_theta_stops_transformers_4_releases(version, refused):
+    errors = _nested(_qwen3(rope_parameters=NESTED), version)
+    assert bool(errors) is refused
+    if refused:
+        v = f"{version[0]}.{version[1]}.{version[2]}"
+        assert errors[0].startswith(STOP.format(key="rope_parameters", v=v,
+                                                what="config.json's rope_theta"))
+
+
+def test_the_class_default_rope_theta_is_written_too():
+    # Qwen3Config(rope_theta=10000.0) in 4.57.6: config.json without one still has it
+    (error,) = _nested(_qwen3(drop=("rope_theta",), rope_parameters=NESTED), (0, 15, 0))
+    assert error.startswith(STOP.format(
+        key="rope_parameters", v="0.15.0",
+        what="the rope_theta that transformers 4's config class for model_type 'qwen3' "
+             "defaults to"))
+
+
+def test_a_nested_rope_scaling_is_made_rope_parameters_and_stops_the_same_way():
+    (error,) = _nested(_qwen3(rope_scaling=NESTED), (0, 12, 0))
+    assert error.startswith(STOP.format(key="rope_scaling", v="0.12.0",
+                                        what="config.json's rope_theta"))
+
+
+def _gemma4(**text: object) -> dict:
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    config["text_config"].update(text)
+    return config
+
+
+def test_gemma_4_has_no_transformers_4_class_and_nothing_is_written():
+    # gemma4_text: no configuration_gemma4 in any 4.x, so no class rope_theta; config.json
+    # gives none at its top level: nothing goes in beside the blocks
+    assert _nested(_gemma4(), (0, 19, 0)) == []
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    ({"rope_theta": 1000000.0}, "config.json's rope_theta"),
+    # `if ompe := getattr(config, "original_max_position_embeddings", None)` (0.12.0)
+    ({"original_max_position_embeddings": 8192},
+     "config.json's original_max_position_embeddings"),
+])
+def test_a_top_level_key_goes_in_beside_gemma_4s_blocks(text, what):
+    (error,) = _nested(_gemma4(**text), (0, 12, 0))
+    assert error.startswith(STOP.format(key="rope_parameters", v="0.12.0", what=what))
+
+
+GPT_NEOX = {
+    "model_type": "gpt_neox", "architectures": ["GPTNeoXForCausalLM"], "hidden_size": 512,
+    "num_attention_heads": 8, "num_hidden_layers": 2, "intermediate_size": 2048,
+    "vocab_size": 1024, "max_position_embeddings": 2048, "torch_dtype": "float16",
+    "rope_parameters": NESTED,
+}
+"""A small hand-written GPT-NeoX: no rope_theta anywhere; GPTNeoXConfig defaults
+rotary_emb_base 10000 and rotary_pct 0.25 (4.57.6)."""
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    ((0, 12, 0), False),  # patch_rope_parameters reads config.rope_theta only
+    ((0, 13, 0), True),   # getattr_iter(config, ["rope_theta", "rotary_emb_base"])
+])
+def test_gpt_neox_rotary_emb_base_is_read_from_0_13_0(version, refused):
+    assert bool(_nested(GPT_NEOX, version)) is refused
+
+
+def test_an_overridden_rope_object_is_not_checked_here():
+    spec = parse_model_config(_qwen3(rope_parameters=NESTED))
+    assert nested_theta_errors(spec, (0, 19, 0), True) == []
+
+
+@pytest.mark.parametrize(("config", "word"), [
+    (_qwen3(rope_parameters=NESTED), "rope_parameters should have a 'rope_type' key"),
+])
+def test_the_cli_plan_refuses_on_0_19_0_and_fits_on_0_19_1(capsys, tmp_path, config, word):
+    # planned as fitting on 0.19.0 before this refusal
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    argv = ("--model", str(path), "--gpu", "h100-sxm")
+    fits, errors = plan_errors(capsys, *argv, "--vllm-version", "0.19.0", word=word)
+    assert (fits, len(errors)) == (False, 1)
+    assert plan_errors(capsys, *argv, "--vllm-version", "0.19.1", word=word) == (True, [])
