@@ -671,6 +671,10 @@ class RopeBlock(_Frozen):
         "40.0), which vLLM multiplies the derived length by as written: an int stays an int "
         "(engine.window.inputs_window's `shown`)")
     original_max_position_embeddings: int | None = Field(default=None, gt=0)
+    original_null: bool = Field(
+        default=False, description="the block writes original_max_position_embeddings as null "
+        "(other unusable values exit 2 at parse), which transformers 4's rope validation "
+        "compares with `>=` (startup.transformers4_rope.llama3_validation_error)")
     yarn_keys: tuple[RopeKey, ...] = Field(
         default=(), description="a YaRN block's (length.YARN_ROPE_TYPES) keys of "
         "length.YARN_PASSED_KEYS that it gives, in that order")

@@ -359,6 +359,9 @@ def _yarn_keys(block: dict) -> tuple[RopeKey, ...]:
     return tuple(out)
 
 
+_ORIGINAL_KEY = "original_max_position_embeddings"
+
+
 def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, ...]:
     """The rope blocks of one rope_scaling / rope_parameters object, with vLLM's renames; a
     rope type that is not a string, or that vLLM's get_rope does not know, is refused.
@@ -386,8 +389,8 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
             raw, bool) and math.isfinite(raw) and raw > 0 else None)
         out.append(RopeBlock(rope_type=kind, factor=factor,
                              factor_int=factor is not None and isinstance(raw, int),
-                             original_max_position_embeddings=(
-                                 _length(one.get("original_max_position_embeddings"))),
+                             original_max_position_embeddings=_length(one.get(_ORIGINAL_KEY)),
+                             original_null=_ORIGINAL_KEY in one and one[_ORIGINAL_KEY] is None,
                              yarn_keys=_yarn_keys(one) if kind in YARN_ROPE_TYPES else (),
                              layer_type=name, mrope="mrope_section" in one))
     return tuple(out)

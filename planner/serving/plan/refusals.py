@@ -210,7 +210,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(olmo3_rope_errors(spec, rules.version))
             + tuple(nested_theta_errors(spec, rules.version, overridden))
             + tuple(layer_block_errors(spec, rules.version))
-            + tuple(llama3_original_errors(spec, rules.version))
+            + tuple(llama3_original_errors(spec, rules.version, overridden))
             + tuple(yarn_key_errors(spec, rules.version))
             + tuple(mixed_rope_errors(spec, rules.version, overridden,
                                       transformers_backend(spec, cli.transformers_architectures)))

@@ -10,6 +10,7 @@ import math
 from planner.model.config.families import MLA_ONLY_TYPES
 from planner.model.config.length import rope_layer_types
 from planner.model.spec import ModelSpec, RopeBlock, RopeKey, WindowInputs
+from planner.serving.startup.transformers4_rope import llama3_validation_error
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
@@ -66,13 +67,17 @@ def _nested_scaling_error(version: Version) -> str:
             "block). Give one flat rope_scaling block, or plan a later release.")
 
 
-def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:
+def llama3_original_errors(spec: ModelSpec, version: Version, overridden: bool = False
+                           ) -> list[str]:
     """vLLM `version`'s failure on a flat llama3 rope block without a usable
     original_max_position_embeddings (left out or null) where nothing fills it in: every
     release under transformers 4 (before TRANSFORMERS_5_ALLOWED_FROM), except a block spelled
     rope_parameters before ROPE_PARAMETERS_WINDOW_FROM (read by neither) and, from it, a text
     config with a top-level original_max_position_embeddings (or a class default: Phi-3's),
-    which vLLM copies into the block. [] elsewhere.
+    which vLLM copies into the block, unless the text config's transformers 4 class validates
+    a rope_scaling block at load (transformers4_rope.llama3_validation_error; not asked where
+    --hf-overrides sets the rope block, `overridden`: vLLM applies it after the load). []
+    elsewhere.
 
     NOTE: get_rope reads `rope_scaling["original_max_position_embeddings"]` for llama3
     (rotary_embedding.py, 0.9.2 wheel; `rope_parameters[...]`, rotary_embedding/__init__.py,
@@ -86,9 +91,9 @@ def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:
     lists the key in _validate_llama3_parameters' required_keys and raises KeyError("Missing
     required keys in `rope_scaling` for 'rope_type'='llama3'") at load for the config classes
     that call it on rope_scaling (LlamaConfig, Qwen3Config, ...), before vLLM's patch: such a
-    block with a top-level original_max_position_embeddings is left planned (not refused) on
-    0.12.0-0.19.0, where vLLM stops for those classes. From 0.19.1 (transformers 5)
-    standardize_rope_params sets it from original_max_position_embeddings or
+    block with a top-level original_max_position_embeddings is refused on 0.12.0-0.19.0 for
+    those classes (transformers4_rope.VALIDATED_TYPES) with their error. From 0.19.1
+    (transformers 5) standardize_rope_params sets it from original_max_position_embeddings or
     max_position_embeddings (modeling_rope_utils.py, 5.25.0) and vLLM starts."""
     w = spec.window
     if w is None or version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_nested:
@@ -98,7 +103,8 @@ def llama3_original_errors(spec: ModelSpec, version: Version) -> list[str]:
     if not reads_rope_object(w, version):
         return []
     if version >= ROPE_PARAMETERS_WINDOW_FROM and w.original_max_position_embeddings:
-        return []
+        error = None if overridden else llama3_validation_error(w, version)
+        return [error] if error else []
     key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
     validated = ("" if w.ropes_parameters_only else
                  "; its rope validation refuses such a rope_scaling block at load for Llama, "

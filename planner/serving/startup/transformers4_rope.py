@@ -1,7 +1,9 @@
 """What transformers 4, the one vLLM 0.12.0-0.19.0 run (wheel METADATA `transformers<5,>=4.56.0`:
 vllm_versions.TRANSFORMERS_5_ALLOWED_FROM), does to config.json's rope object before vLLM
 builds the model, where vLLM then stops: a rope object nested by layer type gets the config's
-rope_theta written in beside its blocks (nested_theta_errors).
+rope_theta written in beside its blocks (nested_theta_errors), and the config classes that
+validate a rope_scaling block at load refuse a llama3 block without
+original_max_position_embeddings before vLLM would fill it (llama3_validation_error).
 Read in the transformers 4.57.6 wheel (models/<type>/configuration_<type>.py, every config
 class's __init__ read by an AST scan) and the vLLM 0.12.0-0.19.0 wheels."""
 
@@ -61,6 +63,33 @@ ROTARY_ALIASES_READ_FROM: Version = (0, 13, 0)
 writes them into rope_parameters under transformers 4 (0.13.0-0.19.0 wheels); 0.12.0's reads
 config.rope_theta only."""
 
+VALIDATED_TYPES = frozenset({
+    "EvollaModel", "Glm4vMoe_text", "apertus", "arcee", "aria_text", "cohere", "cohere2", "csm",
+    "csm_depth_decoder_model", "deepseek_v2", "deepseek_v3", "deepseek_v32", "dia_decoder",
+    "dia_encoder", "diffllama", "doge", "efficientloftr", "emu3_text_model", "ernie4_5",
+    "ernie4_5_moe", "gemma3_text", "gemma3n_text", "glm4_moe", "glm4v_text", "gpt_neox",
+    "gpt_neox_japanese", "gpt_oss", "granite", "granitemoe", "granitemoehybrid",
+    "granitemoeshared", "llama", "longcat_flash", "mllama_text_model", "moonshine", "olmoe",
+    "persimmon", "phi", "phimoe", "qwen2", "qwen2_5_omni_text", "qwen2_5_vl", "qwen2_5_vl_text",
+    "qwen2_moe", "qwen2_vl", "qwen2_vl_text", "qwen3", "qwen3_moe",
+    "qwen3_omni_moe_talker_code_predictor", "qwen3_omni_moe_talker_text", "qwen3_omni_moe_text",
+    "qwen3_vl_moe_text", "qwen3_vl_text", "seed_oss", "smollm3", "stablelm", "starcoder2"
+})  # fmt: skip
+"""The text config model_types whose config class under transformers 4 validates a rope_scaling
+block as it loads config.json.
+
+NOTE: every model_type whose transformers 4.57.6 config class's __init__ calls
+rope_config_validation(self) (LlamaConfig, Qwen3Config, Gemma3TextConfig, DeepseekV3Config,
+...; the VL text classes with ignore_keys={"mrope_section"}), plus qwen2_vl / qwen2_5_vl and
+deepseek_v32 as THETA_CLASS_TYPES reads them, less flex_olmo, nemotron and qwen3_next, which
+vLLM loads with its own classes (none calls it: transformers_utils/configs/, 0.12.0 and
+0.19.0). rope_config_validation reads config.rope_scaling only (never rope_parameters), and
+_validate_llama3_parameters requires "original_max_position_embeddings" (_check_received_keys:
+KeyError) and then compares it `>= config.max_position_embeddings` (modeling_rope_utils.py,
+4.57.6). Classes with a validator of their own (Phi3Config, OlmoConfig, Olmo2Config,
+Olmo3Config: `_rope_scaling_validation`, a ValueError on any llama3 block) are not modelled."""
+
+
 def _written_beside(w: WindowInputs, version: Version) -> str | None:
     """What vLLM `version`'s patch_rope_parameters writes into a rope object under transformers
     4 (nested_theta_errors' NOTE), or None where it writes nothing."""
@@ -116,3 +145,32 @@ def nested_theta_errors(spec: ModelSpec, version: Version, overridden: bool) -> 
             f"vLLM {version_label(TRANSFORMERS_5_ALLOWED_FROM)}, it stays nested). Give "
             "transformers 4's form (one flat rope_scaling block and a top-level rope_theta), "
             "or plan a later release."]
+
+
+def llama3_validation_error(w: WindowInputs, version: Version) -> str | None:
+    """transformers 4's error loading config.json's flat llama3 rope_scaling block without a
+    usable original_max_position_embeddings, for the config classes that validate it
+    (VALIDATED_TYPES), on vLLM `version` before TRANSFORMERS_5_ALLOWED_FROM: a KeyError where
+    the block leaves the key out, a TypeError where it is null (Python's `None >= int`; any
+    other value that is no usable length exits 2 at parse); None elsewhere.
+    rope_keys.llama3_original_errors asks it where vLLM would fill the key from a top-level
+    original_max_position_embeddings (VALIDATED_TYPES' NOTE)."""
+    if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
+        return None
+    if w.text_model_type not in VALIDATED_TYPES or [r.rope_type for r in w.ropes] != ["llama3"]:
+        return None
+    if w.ropes[0].original_null:
+        error = "TypeError: '>=' not supported between instances of 'NoneType' and 'int'"
+        problem = ("compares this llama3 block's original_max_position_embeddings, null, with "
+                   "max_position_embeddings")
+    else:
+        error = ("KeyError: \"Missing required keys in `rope_scaling` for 'rope_type'='llama3': "
+                 "{'original_max_position_embeddings'}\"")
+        problem = "this llama3 block leaves out original_max_position_embeddings"
+    return (f"{error} (vLLM {version_label(version)} runs transformers 4, whose config class for "
+            f"model_type '{w.text_model_type}' validates a rope_scaling block as it loads "
+            f"config.json (rope_config_validation), and {problem}; vLLM's "
+            "patch_rope_parameters would copy the top-level original_max_position_embeddings in "
+            "only after the load, and under transformers 5, from vLLM "
+            f"{version_label(TRANSFORMERS_5_ALLOWED_FROM)}, standardize_rope_params fills it "
+            "first). Give it in the block (Llama-3.1: 8192), or plan a later release.")

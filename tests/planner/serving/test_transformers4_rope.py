@@ -1,12 +1,19 @@
-"""A rope object nested by layer type under transformers 4 (vLLM 0.12.0-0.19.0 require
-`transformers<5`): patch_rope_parameters writes the config's rope_theta into the object beside
-its blocks, then reads it as one block and raises ValueError("rope_parameters should have a
-'rope_type' key") (transformers_utils/config.py, 0.12.0, 0.13.0, 0.15.0 and 0.19.0 wheels;
-startup.transformers4_rope.nested_theta_errors).
+"""What transformers 4 (vLLM 0.12.0-0.19.0 require `transformers<5`) does to config.json's rope
+object before vLLM builds the model (startup.transformers4_rope).
 
-Qwen3-8B (tests/fixtures/configs): model_type qwen3, top-level rope_theta 1000000, rope_scaling
-null. Gemma-4-26B-A4B: text_config gemma4_text (no transformers 4 class), nested
-rope_parameters, no top-level rope_theta.
+A rope object nested by layer type gets the config's rope_theta written in beside its blocks by
+patch_rope_parameters, which then reads it as one block and raises ValueError("rope_parameters
+should have a 'rope_type' key") (transformers_utils/config.py, 0.12.0, 0.13.0, 0.15.0 and 0.19.0
+wheels; nested_theta_errors).
+
+The config classes that call rope_config_validation (LlamaConfig, Qwen3Config, ...) refuse a
+llama3 rope_scaling block without original_max_position_embeddings at load (KeyError), or with
+it null (TypeError on `>=`), before vLLM would copy a top-level one in (modeling_rope_utils.py
+_validate_llama3_parameters, transformers 4.57.6; rope_keys.llama3_original_errors).
+
+Qwen3-8B (tests/fixtures/configs): model_type qwen3, top-level rope_theta 1000000,
+max_position_embeddings 40,960, rope_scaling null. Gemma-4-26B-A4B: text_config gemma4_text (no
+transformers 4 class), nested rope_parameters, no top-level rope_theta.
 """
 
 import copy
@@ -15,6 +22,7 @@ import json
 import pytest
 
 from planner.model.config.parser import parse_model_config
+from planner.serving.startup.rope_keys import llama3_original_errors
 from planner.serving.startup.transformers4_rope import nested_theta_errors
 from tests.cli.conftest import plan_errors
 from tests.conftest import load_ref_config
@@ -22,6 +30,9 @@ from tests.conftest import load_ref_config
 QWEN3_8B, _ = load_ref_config("Qwen__Qwen3-8B")
 NESTED = {"full_attention": {"rope_type": "default", "rope_theta": 1000000.0}}
 """One default block under Qwen3's only layer type: a nested object with nothing wrong in it."""
+LLAMA3 = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0}
+"""Llama-3.1's block (meta-llama__Meta-Llama-3.1-8B.json) less its
+original_max_position_embeddings 8192."""
 STOP = ("ValueError: rope_parameters should have a 'rope_type' key (config.json's {key} is "
         "nested by layer type, and vLLM {v} runs transformers 4: its patch_rope_parameters "
         "writes {what} into the object beside the blocks")
@@ -116,11 +127,55 @@ def test_an_overridden_rope_object_is_not_checked_here():
     assert nested_theta_errors(spec, (0, 19, 0), True) == []
 
 
+def _llama3(version: tuple[int, int, int], block: dict, model: str = "Qwen__Qwen3-8B",
+            overridden: bool = False) -> list[str]:
+    config, _ = load_ref_config(model)
+    config.update(rope_scaling=block, original_max_position_embeddings=8192)
+    return llama3_original_errors(parse_model_config(config), version, overridden)
+
+
+MISSING = ("KeyError: \"Missing required keys in `rope_scaling` for 'rope_type'='llama3': "
+           "{'original_max_position_embeddings'}\" (vLLM ")
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    ((0, 12, 0), True),   # validated at load, before the patch would copy 8,192 in
+    ((0, 19, 0), True),
+    ((0, 19, 1), False),  # transformers 5 fills it from the top-level 8,192
+])
+def test_a_validating_class_refuses_the_block_before_vllm_fills_it(version, refused):
+    errors = _llama3(version, LLAMA3)
+    assert bool(errors) is refused
+    if refused:
+        assert errors[0].startswith(MISSING)
+        assert "config class for model_type 'qwen3' validates a rope_scaling block" in errors[0]
+
+
+def test_a_null_fails_the_comparison():
+    # _validate_llama3_parameters: `original_max_position_embeddings >=
+    # config.max_position_embeddings` is None >= 40960 (a string, array, object or number out
+    # of range exits 2 at parse, length._checked_block)
+    (error,) = _llama3((0, 12, 0), {**LLAMA3, "original_max_position_embeddings": None})
+    assert error.startswith("TypeError: '>=' not supported between instances of 'NoneType' "
+                            "and 'int' (vLLM 0.12.0 ")
+
+
+def test_a_class_that_does_not_validate_is_left_planned():
+    # MistralConfig (4.57.6) calls no rope_config_validation: the patch copies 8,192 in
+    assert _llama3((0, 19, 0), LLAMA3, "mistralai__Mistral-7B-Instruct-v0.3") == []
+
+
+def test_an_overridden_block_is_not_validated_at_load():
+    assert _llama3((0, 19, 0), LLAMA3, overridden=True) == []
+
+
 @pytest.mark.parametrize(("config", "word"), [
     (_qwen3(rope_parameters=NESTED), "rope_parameters should have a 'rope_type' key"),
+    (_qwen3(rope_scaling=LLAMA3, original_max_position_embeddings=8192),
+     "Missing required keys in `rope_scaling`"),
 ])
 def test_the_cli_plan_refuses_on_0_19_0_and_fits_on_0_19_1(capsys, tmp_path, config, word):
-    # planned as fitting on 0.19.0 before this refusal
+    # both planned as fitting on 0.19.0 before these refusals
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     argv = ("--model", str(path), "--gpu", "h100-sxm")
