@@ -162,6 +162,61 @@ def ct_ignored(layer: LayerPrefix, entries: tuple[str, ...]) -> bool:
         _ct_listed(name, entries) for name in layer.names)
 
 
+LINEAR_CLASSES = {"qkv_proj": "QKVParallelLinear", "gate_up_proj": "MergedColumnParallelLinear",
+                  "o_proj": "RowParallelLinear", "down_proj": "RowParallelLinear"}
+"""The vLLM class of each layer layer_names names, by its last name; a router's is
+ReplicatedLinear (GateLinear, a ReplicatedLinear, in some files from 0.32.0: both hold
+"Linear").
+
+NOTE: llama.py LlamaAttention (qkv_proj QKVParallelLinear, o_proj RowParallelLinear) and
+LlamaMLP (gate_up_proj MergedColumnParallelLinear, down_proj RowParallelLinear), qwen3_moe.py
+Qwen3MoeSparseMoeBlock's gate (ReplicatedLinear in 0.19.0, GateLinear in 0.34.0)."""
+
+
+def ct_targeted(layer: LayerPrefix, targets: tuple[str, ...]) -> bool:
+    """Whether a compressed-tensors config group's targets take `layer` (no targets read: every
+    layer): a target matching its name (ct_entry_matches), held in its class's name
+    (LINEAR_CLASSES, case aside: "Linear" takes every linear layer and, through "FusedMoE" /
+    "RoutedExperts", every FusedMoE layer), or matching each of a merged layer's shards; a
+    FusedMoE layer where each of expert 0's three projections is taken.
+
+    NOTE: find_matched_target (compressed_tensors/utils.py, 0.9.0-0.34.0 wheels): the name
+    (_find_first_match), the class name with check_contains (`target.lower() in
+    value.lower()`), the shards (_match_fused_layer, "all" of them); the order changed in
+    0.27.0, not whether a layer is taken. _add_fused_moe_to_target_scheme_map maps "FusedMoE"
+    (0.9.0-0.20.2) / "RoutedExperts" (0.22.0 on) to "Linear"'s scheme where "Linear" is a
+    target. Untaken: 0.9.0-0.20.2 raise ValueError "Unable to find matching target for ...",
+    0.22.0 on (vLLM PR 41965) build it unquantized (ct_targets.ct_target_errors)."""
+    if not targets:
+        return True
+    if layer.component == "experts":
+        return "Linear" in targets or _class_taken(("FusedMoE", "RoutedExperts"), targets) \
+            or all(_ct_listed(f"{layer.prefix}.0.{p}", targets) for p in EXPERT_PROJECTIONS)
+    cls = "ReplicatedLinear" if layer.component == "router" else \
+        LINEAR_CLASSES[layer.prefix.rsplit(".", 1)[-1]]
+    return _class_taken((cls,), targets) or _ct_listed(layer.prefix, targets) or all(
+        _ct_listed(name, targets) for name in layer.names)
+
+
+def _class_taken(classes: tuple[str, ...], targets: tuple[str, ...]) -> bool:
+    """Whether a target takes a layer by its class's name: as ct_entry_matches does, or held
+    in it, case aside (_find_first_match with check_contains)."""
+    return any(ct_entry_matches(cls, t) or not t.startswith("re:") and t.lower() in cls.lower()
+               for cls in classes for t in targets)
+
+
+def ct_takes_lm_head(targets: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    """Whether a compressed-tensors config's targets take the output layer 'lm_head' (by name,
+    or its class ParallelLMHead's: _class_taken) and its ignore list does not name it.
+
+    NOTE: CompressedTensorsConfig.get_quant_method hands a ParallelLMHead its scheme where
+    get_scheme finds one (an unmatched target's ValueError caught) from the 0.20.0 wheel
+    (read 0.20.0, 0.22.0, 0.29.0, 0.34.0); 0.9.0-0.19.x have no such branch and hold it
+    16-bit."""
+    return not _ct_listed("lm_head", ignore) and (
+        _ct_listed("lm_head", targets) or _class_taken(("ParallelLMHead",), targets))
+
+
 class NameKeeps(NamedTuple):
     """What an AWQ, compressed-tensors, ModelOpt, bitsandbytes or TorchAO list keeps 16-bit,
     matched to the layers Headroom names (layer_names): per layer the components whose layers
@@ -173,15 +228,17 @@ class NameKeeps(NamedTuple):
     alone: tuple[str, ...]
 
 
-def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch) -> bool:
+def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch,
+             targets: tuple[str, ...]) -> bool:
     """Whether `match`'s rule keeps one layer 16-bit (LIST_MATCH NOTE). "substring": an
     entry inside its name (a merged one's own, FUSED_NAME_FIRST_FROM), else inside each of its
-    shards' names; "regex": ct_ignored; "modelopt": each shard's name listed, a FusedMoE's name
-    inside an experts entry, an entry inside its name or a wildcard matching it; "parts"
-    (bitsandbytes): an entry equal to a dot-separated part of its name or a leading run of them,
-    never a FusedMoE; "dotted" (TorchAO): its name, or ".entry." inside it."""
+    shards' names; "regex": ct_ignored, or no target takes it (ct_targeted); "modelopt": each
+    shard's name listed, a FusedMoE's name inside an experts entry, an entry inside its name or
+    a wildcard matching it; "parts" (bitsandbytes): an entry equal to a dot-separated part of
+    its name or a leading run of them, never a FusedMoE; "dotted" (TorchAO): its name, or
+    ".entry." inside it."""
     if match == "regex":
-        return ct_ignored(layer, entries)
+        return ct_ignored(layer, entries) or not ct_targeted(layer, targets)
     if match == "parts":
         parts = layer.prefix.split(".")
         runs = {".".join(parts[:i + 1]) for i in range(len(parts))}
@@ -205,10 +262,11 @@ def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,
-               split: bool) -> NameKeeps:
+               split: bool, targets: tuple[str, ...] = ()) -> NameKeeps:
     """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex"),
     ModelOpt ("modelopt"), bitsandbytes ("parts") or TorchAO ("dotted") list keeps 16-bit in
-    each decoder layer; a ModelOpt list `split` as a mapped architecture's loader splits it
+    each decoder layer, a compressed-tensors one with the layers its `targets` leave
+    (QuantSpec.targets); a ModelOpt list `split` as a mapped architecture's loader splits it
     (_mapper_split, mapper_splits)."""
     if match == "modelopt" and split:
         entries = _mapper_split(entries)
@@ -218,7 +276,7 @@ def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,
     for layer in spec.layers:
         router = router_prefix(layer, spec.model_type)
         found = layer_prefixes(layer, spec.model_type) + ([router] if router else [])
-        flagged = [(item, _skipped(item, entries, match)) for item in found]
+        flagged = [(item, _skipped(item, entries, match, targets)) for item in found]
         skipped: dict[str, list[bool]] = {}
         for item, flag in flagged:
             skipped.setdefault(item.component, []).append(flag)

@@ -774,14 +774,15 @@ _NAME_KEEPS: IdentityMemo[NameKeeps] = IdentityMemo(64)
 
 def _name_keeps(spec: ModelSpec, version: tuple[int, int, int] | None) -> NameKeeps:
     """exclusion_match.name_keeps of the checkpoint's whole list (its lone projections too:
-    QuantSpec.release_exclusions) by its method's rule, per spec, a ModelOpt list split where
-    vLLM `version` (None: the newest) splits it (exclusion_match.mapper_splits)."""
+    QuantSpec.release_exclusions) by its method's rule, with a compressed-tensors checkpoint's
+    targets, per spec, a ModelOpt list split where vLLM `version` (None: the newest) splits it
+    (exclusion_match.mapper_splits)."""
     quant = spec.quant
     entries = quant.excluded_modules + tuple(
         f.module for f in quant.module_schemes if f.scheme == "bf16")
     split = mapper_splits(spec, version)
     return _NAME_KEEPS.get(spec, (split,), name_keeps, spec, entries,
-                           LIST_MATCH[quant.method], split)
+                           LIST_MATCH[quant.method], split, quant.targets)
 
 
 def _list_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None = None

@@ -327,6 +327,11 @@ class QuantSpec(_Frozen):
     older_exclusions: tuple[ReleaseExclusions, ...] = Field(
         default=(), description="the lists older releases read instead, oldest first (FP8's "
         "ignored_layers alone before 0.10.1, ModelOpt's config.json keys): release_exclusions")
+    targets: tuple[str, ...] = Field(
+        default=(), description="compressed-tensors: its config groups' targets, in order (a "
+        "group targeting one '...Attention' module left out, as vLLM leaves it); () where a "
+        "group gives none or another method: every linear layer taken as targeted "
+        "(exclusion_match.ct_targeted)")
     kv_cache_dtype: Literal["fp8"] | None = Field(default=None, description="checkpoint KV")
     act_order: bool = Field(
         default=False, description="GPTQ desc_act (group_size not -1) or compressed-tensors "

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Literal
 
 from planner.jsondoc import json_kind
+from planner.model.exclusion_match import ct_takes_lm_head
 from planner.model.layer_names import FUSED_SHARDS, layer_prefixes, router_prefix
 from planner.model.quant import OCP_MX_GROUP_SIZE, TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
@@ -738,9 +739,46 @@ def _compressed(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
         warnings.append(f"{where}: {len(groups)} config_groups; planned with the first")
     # compressed_tensors_moe.py is_actorder: group strategy, actorder group or dynamic
     act_order = strategy == "group" and w.get("actorder") in ("group", "dynamic")
+    targets, ignore = _ct_targets(groups, where), _names(qc.get("ignore") or [], where)
+    _ct_patterns(targets + ignore, where)
+    if ct_takes_lm_head(targets, ignore):
+        warnings.append(f"{where}: config_groups targets take lm_head, which vLLM 0.20.0 and "
+                        "later quantize in the group's format (0.9.0-0.19.x hold it 16-bit): "
+                        "planned 16-bit")
     return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
-                     group_size=size, kv_cache_dtype=kv_fp8,
+                     group_size=size, kv_cache_dtype=kv_fp8, targets=targets,
                      act_order=act_order, weight_only=a16, summary=summary)  # fmt: skip
+
+
+def _ct_targets(groups: dict, where: str) -> tuple[str, ...]:
+    """Every config group's targets, in order (QuantSpec.targets): a group whose one target
+    names an attention module ('LlamaAttention') left out, as vLLM drops it; () where a group
+    gives none (not read: every layer taken as targeted).
+
+    NOTE: CompressedTensorsConfig.from_config skips a group `len(v["targets"]) == 1 and
+    v["targets"][0].endswith("Attention")` ("Attention quant is coupled with KV-cache
+    quantization"), then _quantization_scheme_map_from_config maps each target of each group
+    to its scheme (compressed_tensors.py, 0.19.0 and 0.34.0 wheels)."""
+    found: list[str] = []
+    for group in groups.values():
+        if group.get("targets") is None:
+            return ()
+        names = _names(group["targets"], f"{where}.config_groups")
+        if not (len(names) == 1 and names[0].endswith("Attention")):
+            found.extend(names)
+    return tuple(found)
+
+
+def _ct_patterns(entries: tuple[str, ...], where: str) -> None:
+    """Refuse a compressed-tensors "re:" target or ignore entry that is no regular expression:
+    vLLM's re.match raises on it while the model is built (exclusion_match.ct_entry_matches)."""
+    for entry in entries:
+        if entry.startswith("re:"):
+            try:
+                re.compile(entry[3:])
+            except re.error as err:
+                raise ConfigError(f"config.json: {where}: {entry!r} is not a regular expression "
+                                  f"({err}); vLLM's re.match stops on it") from None
 
 
 def _ct_nvfp4(args: dict) -> bool:

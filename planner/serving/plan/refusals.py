@@ -72,6 +72,7 @@ from planner.serving.startup.compressed_tensors_moe import (
     ct_int8_moe_errors,
     rocm_int8_moe_errors,
 )
+from planner.serving.startup.ct_targets import ct_target_errors
 from planner.serving.startup.device import capability
 from planner.serving.startup.dtype import (
     act_dtype_errors,
@@ -216,6 +217,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
                                       transformers_backend(spec, cli.transformers_architectures)))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version))
+            + tuple(ct_target_errors(spec, scheme, rules.version))
             + tuple(stored_gate_errors(spec, scheme, rules.version))
             + tuple(gptq_gate_errors(spec, scheme, rules.version)))
 

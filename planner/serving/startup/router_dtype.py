@@ -192,6 +192,14 @@ def checkpoint_gate_quantized(quant: QuantSpec, version: Version) -> bool:
     return quant.method in GATE_QUANTIZING_METHODS
 
 
+def gate_takes_quant_config(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version` builds this MoE model's gate with the model's quant_config
+    (GATE_QUANT_CONFIG_SPANS), so that the method's get_quant_method is asked about it."""
+    span = GATE_QUANT_CONFIG_SPANS.get(spec.model_type)
+    return spec.is_moe and span is not None and span.start <= version \
+        and (span.until is None or version < span.until)
+
+
 def gate_quantized(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:
     """Whether vLLM `version` holds the MoE gate in the scheme's bits rather than the 16-bit the
     scheme keeps routers in (weights.rank_weights router_quantized; each layer whose gate the
@@ -201,9 +209,7 @@ def gate_quantized(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bo
     quantization of a 16-bit checkpoint (`--quantization fp8`: Fp8Config / the online
     fp8_per_tensor config quantizes every LinearBase it is handed; `--quantization
     bitsandbytes`: every one BitsAndBytesConfig hands its method, GATE_QUANTIZING_METHODS)."""
-    span = GATE_QUANT_CONFIG_SPANS.get(spec.model_type)
-    if not (spec.is_moe and span is not None and span.start <= version
-            and (span.until is None or version < span.until)):
+    if not gate_takes_quant_config(spec, version):
         return False
     if stored_format(spec, scheme):
         return checkpoint_gate_quantized(spec.quant, version)
