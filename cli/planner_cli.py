@@ -340,6 +340,20 @@ def _searched_preset(name: str, what: str = "") -> str:
                    f"reports) and --gpu-name {name.strip()!r}")
 
 
+def _unsearched_prices(pairs: list[tuple[str, float]],
+                       gpu_keys: list[str] | None) -> tuple[str, ...]:
+    """A note for each --price whose GPU --gpu leaves out of the search: nothing reads that
+    price, and the table read as if the GPU had been weighed (not an error: the search runs
+    as without it). A --prices file is a table for any search and is not named; the prices'
+    GPUs were checked before (cmd_recommend), so each resolves to a preset."""
+    if gpu_keys is None:
+        return ()
+    searched = ", ".join(gpu_keys)
+    return tuple(f"--price {name}={usd:g} is ignored: --gpu searches {searched} only (add "
+                 f"--gpu {key} to search it)"
+                 for name, usd in pairs if (key := _searched_preset(name)) not in gpu_keys)
+
+
 def cmd_recommend(args: argparse.Namespace) -> str:
     """The cheapest configurations serving the workload, as a table or JSON."""
     given = load_prices(args.prices, args.price)
@@ -374,6 +388,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         if key in gpu_keys[:i]:
             raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
                            f"are the same preset ({key}): give each once")
+    add_notes(args, *_unsearched_prices(args.price, gpu_keys))
     # the multimodal flags checked as plan checks them: against the release, then per model
     release = vllm_rules(args.vllm_version).label
     modes = mm_mode_settings(args, release)

@@ -421,3 +421,25 @@ def test_recommend_refuses_a_vllm_version_as_plan_does(capsys, model_dir: Path,
         assert words in err
         errors.append(err.partition("error: ")[2])
     assert errors[0] == errors[1]
+
+
+def test_a_price_for_a_gpu_the_search_leaves_out_is_named_on_stderr(capsys,
+                                                                    tmp_path: Path) -> None:
+    # audit57 team 4 (2x L40S or 1x H100?): `--gpu rtx-3090 --price h100-sxm=2` searched the
+    # RTX 3090 alone and dropped the H100's price without a word, the output reading as if the
+    # H100 had been weighed ("Searched 1 priced GPU preset"); a --prices file is a table for
+    # every GPU and stays silent, as does a --price for a GPU --gpu names
+    base = ["recommend", "--model", SEED, "--gpu", "rtx-3090", "--context", "4096"]
+    code, _, err = _run(capsys, *base, "--price", "h100-sxm=2", "--price", "rtx-3090=0.3")
+    assert code == 0
+    notes = [line for line in err.splitlines() if ": note: --price" in line]
+    assert notes == ["python -m planner recommend: note: --price h100-sxm=2 is ignored: --gpu "
+                     "searches rtx-3090 only (add --gpu h100-sxm to search it)"]
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"h100-sxm": 2}')
+    code, _, err = _run(capsys, *base, "--prices", str(prices))
+    assert code == 0 and ": note: --price" not in err
+    # without --gpu every priced preset is searched: the price is used
+    code, _, err = _run(capsys, "recommend", "--model", SEED, "--context", "4096",
+                        "--gpus-max", "1", "--price", "h100-sxm=2")
+    assert ": note: --price" not in err
