@@ -322,10 +322,11 @@ def _auto_round_note(model: str, scheme: quant.QuantScheme, cli: VllmCli,
 
 def _no_checkpoint_launch(model: str, scheme: quant.QuantScheme, cli: VllmCli,
                           version: Version) -> Launch:
-    """No command for the what-if `scheme` of `model`, the note saying why: no known
+    """No command for the what-if `scheme` of `model`, the note saying why: no catalog
     checkpoint in it that vLLM `version` loads, and vLLM cannot make it at load; what to do
-    instead (quantize it, with which tool, or plan another known checkpoint of it: `others`,
-    each the plan's fitted_note weighs against the GPUs at hand)."""
+    instead (quantize it, with which tool, or give one published on the hub, or plan another
+    catalog checkpoint of it: `others`, each the plan's fitted_note weighs against the GPUs at
+    hand)."""
     checkpoints = QUANTIZED_CHECKPOINTS.get(model, ())
     refused = next((repo for repo in checkpoints
                     if catalog_checkpoint_scheme(repo) == scheme.key), None)
@@ -341,9 +342,12 @@ def _no_checkpoint_launch(model: str, scheme: quant.QuantScheme, cli: VllmCli,
     loads = f" that vLLM {cli.vllm_version} loads" if refused else ""
     why = (f" The catalog's checkpoint in that format, {refused}, is refused there: "
            f"{_refused_as_stored(refused, version)[0]}." if refused else "")
-    return Launch(None, f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
-                  f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
-                  f"its name {CHECKPOINT_STEP}{_others_clause(others)}{why}", others=others)
+    # "in Headroom's catalog", not "known": one published on the hub (Qwen/Qwen3-32B-AWQ) may
+    # hold the format though the catalog does not
+    return Launch(None, f"No {scheme.label} checkpoint of {model}{loads} is in Headroom's "
+                  f"catalog and vLLM {cli.vllm_version} {at_load}: quantize it first{tools}, "
+                  f"or find one published on the hub, and give its name "
+                  f"{CHECKPOINT_STEP}{_others_clause(others)}{why}", others=others)
 
 
 def _others_clause(others: tuple[str, ...], too_big: dict[str, int] | None = None,

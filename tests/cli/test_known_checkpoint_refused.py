@@ -42,7 +42,7 @@ def test_the_what_if_gets_no_command_loading_it_on_0_34(capsys) -> None:
     assert data["vllm_command"] is None
     note = data["launch_note"]
     assert note.startswith("No GPTQ int4, group 128 (W4A16) checkpoint of "
-                           f"{MODEL} that vLLM 0.34.0 loads is known"), note
+                           f"{MODEL} that vLLM 0.34.0 loads is in Headroom's catalog"), note
     # the other known checkpoint (w8a8) is offered, the refused one is named with vLLM's reason
     assert "another format: RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8." in note
     assert f"The catalog's checkpoint in that format, {CHECKPOINT}, is refused there: " in note

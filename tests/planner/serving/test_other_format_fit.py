@@ -29,9 +29,13 @@ from planner.serving.plan import PlanRequest, plan_summary
 from planner.serving.plan.shared import ENGINE
 from planner.serving.weights import weights_bytes
 
-HEAD = ("No GPTQ int4, group 128 (W4A16) checkpoint of Qwen/Qwen3-30B-A3B is known and vLLM "
-        "0.34.0 cannot make one at load: quantize it first (e.g. with llm-compressor or "
-        "GPTQModel) and give its name (--target-checkpoint)")
+HEAD = ("No GPTQ int4, group 128 (W4A16) checkpoint of Qwen/Qwen3-30B-A3B is in Headroom's "
+        "catalog and vLLM 0.34.0 cannot make one at load: quantize it first (e.g. with "
+        "llm-compressor or GPTQModel), or find one published on the hub, and give its name "
+        "(--target-checkpoint)")
+"""The note's head. It said "... checkpoint of ... is known ... quantize it first" alone: for
+Qwen/Qwen3-32B in AWQ (audit57, 4x RTX 4090) that read as if none existed, though Qwen publishes
+Qwen/Qwen3-32B-AWQ; "known" meant the catalog's (launch.QUANTIZED_CHECKPOINTS)."""
 
 
 def _note(gpus: int) -> str:

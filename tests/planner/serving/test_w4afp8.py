@@ -168,6 +168,7 @@ def test_w4afp8_what_if_of_a_16_bit_model_names_no_tool_that_cannot_write_it() -
                 ).launch_note
     assert note == (
         "No W4AFP8: routed experts INT4 group 128 (FP8 activations), FP8 E4M3 128x128 blocks "
-        "elsewhere checkpoint of Qwen/Qwen3-30B-A3B is known and vLLM 0.34.0 cannot make one "
-        "at load: quantize it first and give its name (--target-checkpoint), or plan a known "
-        "checkpoint of it in another format: Qwen/Qwen3-30B-A3B-FP8.")
+        "elsewhere checkpoint of Qwen/Qwen3-30B-A3B is in Headroom's catalog and vLLM 0.34.0 "
+        "cannot make one at load: quantize it first, or find one published on the hub, and "
+        "give its name (--target-checkpoint), or plan a known checkpoint of it in another "
+        "format: Qwen/Qwen3-30B-A3B-FP8.")
