@@ -61,8 +61,13 @@ MAPPER_FROM: dict[str, tuple[int, int, int]] = {
                      "Qwen3ForCausalLM", "Qwen3MoeForCausalLM", "MiniMaxM2ForCausalLM"),
                     (0, 25, 0)),
     "Qwen3_5ForCausalLM": (0, 28, 0), "Qwen3_5MoeForCausalLM": (0, 28, 0),
-    "Qwen3NextForCausalLM": (0, 29, 0), "GptOssForCausalLM": (0, 10, 2)}
-"""The text architectures whose vLLM class carries an hf_to_vllm_mapper, from the first release
+    "Qwen3NextForCausalLM": (0, 29, 0), "GptOssForCausalLM": (0, 10, 2),
+    "Gemma3ForConditionalGeneration": (0, 9, 2), "Gemma4ForConditionalGeneration": (0, 19, 0),
+    **dict.fromkeys(("Qwen3VLForConditionalGeneration", "Qwen3VLMoeForConditionalGeneration"),
+                    (0, 11, 0)),
+    **dict.fromkeys(("Qwen3_5ForConditionalGeneration", "Qwen3_5MoeForConditionalGeneration"),
+                    (0, 17, 0))}
+"""The architectures whose vLLM class carries an hf_to_vllm_mapper, from the first release
 that gives it one, so that a ModelOpt list is rewritten before it is matched (_mapper_split)
 from that release or SPLIT_FROM, whichever is later (mapper_splits).
 
@@ -77,10 +82,42 @@ qwen3.py, qwen3_moe.py and minimax_m2.py; from 0.28.0 qwen3_5.py Qwen3_5ForCausa
 (0.25.0-0.27.1: only its Qwen3_5Model has one); from 0.29.0 qwen3_next.py Qwen3NextForCausalLM
 (`WeightsMapper(orig_to_new_prefix={"mtp.": None})`); gpt_oss.py GptOssForCausalLM since its
 first wheel with a mapper, 0.10.2; 0.24.0 and before none of the others. deepseek_v2.py's and
-glm4_moe.py's causal-LM classes have none in any. The split changes what an entry matches only
+glm4_moe.py's causal-LM classes have none in any. The multimodal classes: gemma3_mm.py
+Gemma3ForConditionalGeneration from 0.9.2, gemma4_mm.py Gemma4ForConditionalGeneration from its
+first wheel (0.19.0), qwen3_vl.py Qwen3VLForConditionalGeneration (qwen3_vl_moe.py's subclass)
+from 0.11.0, and qwen3_5.py's Qwen3_5(Moe)ForConditionalGeneration, subclasses of it, from 0.17.0;
+mllama4.py Llama4ForConditionalGeneration none in any. The split changes what an entry matches only
 where 'X' holds a wildcard: '*mlp.gate*' becomes '*mlp.gate' and '*mlp.gate.*', which fnmatch
 each router and no gate_up_proj; read whole (0.13.0-0.24.0 on Llama, Qwen3 ...), it fnmatches
 gate_up_proj too."""
+
+WRAPPER_ROOT = "model.language_model."
+"""The root transformers gives a multimodal checkpoint's text layers
+('model.language_model.layers.0.self_attn'), which ModelOpt writes into its lists."""
+
+WRAPPER_READ_FROM: dict[str, tuple[int, int, int]] = {
+    "Gemma3ForConditionalGeneration": (0, 10, 2), "Gemma4ForConditionalGeneration": (0, 19, 0),
+    **dict.fromkeys(("Qwen3VLForConditionalGeneration", "Qwen3VLMoeForConditionalGeneration"),
+                    (0, 11, 0)),
+    **dict.fromkeys(("Qwen3_5ForConditionalGeneration", "Qwen3_5MoeForConditionalGeneration"),
+                    (0, 17, 0)),
+    **dict.fromkeys(("Qwen3_5ForCausalLM", "Qwen3_5MoeForCausalLM"), (0, 28, 0))}
+"""The architectures whose class's hf_to_vllm_mapper renames WRAPPER_ROOT onto the root vLLM
+gives its text layers, from the first release whose ModelOpt config applies it: there a
+wrapper-rooted entry names those layers; in any other class or release it names none.
+
+NOTE: vLLM names a multimodal class's text layers 'language_model.model.layers.N'
+(`maybe_prefix(prefix, "language_model")` around a causal LM's "model": gemma3_mm.py,
+gemma4_mm.py, qwen3_vl.py, qwen3_5.py, mllama4.py, 0.19.0 and 0.34.0 wheels), a text class's
+'model.layers.N'. Their mappers' orig_to_new_prefix {"model.language_model.":
+"language_model.model."}: gemma3_mm.py from 0.9.2, gemma4_mm.py from 0.19.0, qwen3_vl.py (and
+the Qwen3-VL-MoE and Qwen3.5 subclasses) from 0.11.0 / 0.17.0; qwen3_5.py
+Qwen3_5ForCausalLMBase {"model.language_model.": "model."} from 0.28.0; mllama4.py none.
+ModelOpt's config applies a mapper from 0.10.2 (modelopt.py apply_vllm_mapper; 0.10.1 and
+before: base_config.py's no-op), so Gemma 3's from 0.10.2. is_layer_excluded (0.13.0, 0.24.0
+wheels) matches an entry against the layer's vLLM name: 'model.language_model.layers.0.
+self_attn*' unrenamed is neither inside 'language_model.model.layers.0.self_attn.qkv_proj'
+nor fnmatch-es it, so that layer is quantized."""
 
 SPLIT_FROM = (0, 13, 0)
 """The first release whose apply_vllm_mapper splits an entry 'X*' (0.10.2-0.12.0: it hands the
@@ -90,8 +127,33 @@ list to hf_to_vllm_mapper.apply_list as written; modelopt.py in those wheels).""
 def mapper_splits(spec: ModelSpec, version: tuple[int, int, int] | None = None) -> bool:
     """Whether vLLM `version` (None: the newest, as the plan's weights) splits this model's
     ModelOpt list (MAPPER_FROM NOTE): its architecture's class has a mapper there."""
-    since = MAPPER_FROM.get(spec.architectures[0]) if spec.architectures else None
-    return since is not None and (version is None or version >= max(since, SPLIT_FROM))
+    return _since(MAPPER_FROM, spec, version, SPLIT_FROM)
+
+
+def wrapper_read(spec: ModelSpec, version: tuple[int, int, int] | None = None) -> bool:
+    """Whether vLLM `version` (None: the newest) reads this model's ModelOpt entries rooted at
+    WRAPPER_ROOT as naming its text layers (WRAPPER_READ_FROM NOTE)."""
+    return _since(WRAPPER_READ_FROM, spec, version, (0, 0, 0))
+
+
+def _since(table: dict[str, tuple[int, int, int]], spec: ModelSpec,
+           version: tuple[int, int, int] | None, floor: tuple[int, int, int]) -> bool:
+    """Whether the model's architecture is in `table` from a release at or before `version`
+    (None: any) and `floor`."""
+    since = table.get(spec.architectures[0]) if spec.architectures else None
+    return since is not None and (version is None or version >= max(since, floor))
+
+
+def modelopt_read(spec: ModelSpec, entries: tuple[str, ...],
+                  version: tuple[int, int, int] | None = None) -> tuple[str, ...]:
+    """A ModelOpt list as vLLM `version` (None: the newest) matches it, in the names Headroom
+    gives layers ('model.layers.N.…'): split where mapper_splits, each entry rooted at
+    WRAPPER_ROOT read at 'model.' where wrapper_read, else left out (it names no layer)."""
+    if mapper_splits(spec, version):
+        entries = _mapper_split(entries)
+    read = wrapper_read(spec, version)
+    return tuple("model." + e.removeprefix(WRAPPER_ROOT) if e.startswith(WRAPPER_ROOT) else e
+                 for e in entries if read or not e.startswith(WRAPPER_ROOT))
 
 
 _GLOB = re.compile(r"[*?\[]")
@@ -262,14 +324,11 @@ def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,
-               split: bool, targets: tuple[str, ...] = ()) -> NameKeeps:
+               targets: tuple[str, ...] = ()) -> NameKeeps:
     """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex"),
     ModelOpt ("modelopt"), bitsandbytes ("parts") or TorchAO ("dotted") list keeps 16-bit in
     each decoder layer, a compressed-tensors one with the layers its `targets` leave
-    (QuantSpec.targets); a ModelOpt list `split` as a mapped architecture's loader splits it
-    (_mapper_split, mapper_splits)."""
-    if match == "modelopt" and split:
-        entries = _mapper_split(entries)
+    (QuantSpec.targets); a ModelOpt list as one release reads it (modelopt_read)."""
     read: dict[int, frozenset[str]] = {}
     kept: dict[int, frozenset[str]] = {}
     alone: list[str] = []

@@ -17,10 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.exclusion_match import (
     LIST_MATCH,
+    WRAPPER_ROOT,
     NameKeeps,
     mapper_splits,
+    modelopt_read,
     name_keeps,
     names_no_layer,
+    wrapper_read,
 )
 from planner.model.spec import AttentionMixer, ModelSpec, ModuleFormat
 from planner.text import shortened
@@ -730,13 +733,16 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
     newest) matches it (exclusion_match.LIST_MATCH): an exact one without the entries that name
     no layer; an AWQ, compressed-tensors, bitsandbytes or TorchAO one by its rule in the layers
     Headroom names (their components' other layers as placed, a compressed-tensors list without
-    the entries that name no layer), a ModelOpt one as placed and as matched to those layers,
-    any other as placed."""
+    the entries that name no layer), a ModelOpt one as placed and as matched to those layers
+    (less the entries rooted at a multimodal wrapper that release does not read:
+    exclusion_match.wrapper_read), any other as placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
     modules = quant.excluded_modules
     if match in ("exact", "regex"):
         modules = tuple(m for m in modules if not _names_no_layer(m))
+    if match == "modelopt" and not wrapper_read(spec, version):
+        modules = tuple(m for m in modules if not m.startswith(WRAPPER_ROOT))
     placed = parse_exclusions(modules, spec.num_layers)
     if match in (None, "exact"):
         return placed
@@ -775,14 +781,16 @@ _NAME_KEEPS: IdentityMemo[NameKeeps] = IdentityMemo(64)
 def _name_keeps(spec: ModelSpec, version: tuple[int, int, int] | None) -> NameKeeps:
     """exclusion_match.name_keeps of the checkpoint's whole list (its lone projections too:
     QuantSpec.release_exclusions) by its method's rule, with a compressed-tensors checkpoint's
-    targets, per spec, a ModelOpt list split where vLLM `version` (None: the newest) splits it
-    (exclusion_match.mapper_splits)."""
+    targets, per spec, a ModelOpt list as vLLM `version` (None: the newest) reads it
+    (exclusion_match.modelopt_read)."""
     quant = spec.quant
     entries = quant.excluded_modules + tuple(
         f.module for f in quant.module_schemes if f.scheme == "bf16")
-    split = mapper_splits(spec, version)
-    return _NAME_KEEPS.get(spec, (split,), name_keeps, spec, entries,
-                           LIST_MATCH[quant.method], split, quant.targets)
+    match = LIST_MATCH[quant.method]
+    if match == "modelopt":
+        entries = modelopt_read(spec, entries, version)
+    return _NAME_KEEPS.get(spec, (mapper_splits(spec, version), wrapper_read(spec, version)),
+                           name_keeps, spec, entries, match, quant.targets)
 
 
 def _list_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None = None

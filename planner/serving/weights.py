@@ -1139,6 +1139,27 @@ def _layer_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shar
     return attention, dense_mlp, experts, shared_experts, router, norms, per_layer_inputs
 
 
+def quantized_params(spec: ModelSpec, params: ParamBreakdown, i: int, component: str) -> float:
+    """The parameters of decoder layer `i`'s linear `component` that take the component's bits
+    in the checkpoint as stored, whole (TP 1): less what vLLM holds in the model dtype whatever
+    the format (_layer_addends: _attention_kept_per_rank, _dense_mlp_per_rank's biases, a
+    shared_expert_gate and latent biases, routed experts' biases). A change in the component's
+    bits scales these (startup.exclusion_lists.mapper_split_note)."""
+    layer, lp, hidden = spec.layers[i], params.layers[i], spec.hidden_size
+    if component == "attention":
+        return lp.attention - _attention_kept_per_rank(layer.mixer, hidden, 1)
+    if component == "dense_mlp":
+        total, kept = _dense_mlp_per_rank(layer.mlp, hidden, lp.dense_mlp, 1)
+        return total - kept
+    if component == "shared_experts":
+        return lp.shared_experts - _shared_expert_gate(layer.mlp, hidden) - _latent_projections(
+            layer.mlp, hidden)[1]
+    if component == "experts":
+        return lp.routed_experts - (lp.routed_experts * lp.expert_bias / lp.expert_size
+                                    if lp.expert_size else 0.0)
+    return float(lp.router)
+
+
 def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shard: _Shard,
                    i: int) -> tuple[float, ...]:
     """What decoder layer `i` adds to _layer_bits' sums, each in the order added (0.0 for a

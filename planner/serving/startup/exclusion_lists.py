@@ -5,7 +5,14 @@ config's ignore / exclude_modules before 0.33: QuantSpec.older_exclusions; the k
 and release: config.quant.EXCLUSION_KEYS, MODELOPT_KEYS_BEFORE), and where it matches a
 ModelOpt list's 'X*' entries whole (exclusion_match.mapper_splits)."""
 
-from planner.model.exclusion_match import MAPPER_FROM, SPLIT_FROM, mapper_splits
+from planner.model.exclusion_match import (
+    MAPPER_FROM,
+    SPLIT_FROM,
+    WRAPPER_READ_FROM,
+    WRAPPER_ROOT,
+    mapper_splits,
+    wrapper_read,
+)
 from planner.model.params import count_params
 from planner.model.quant import (
     KEPT_BITS,
@@ -17,6 +24,7 @@ from planner.model.quant import (
 )
 from planner.model.spec import ModelSpec
 from planner.serving.vllm_versions import Version, version_label
+from planner.serving.weights import quantized_params
 from planner.units import gib_text
 
 
@@ -46,26 +54,24 @@ def exclusion_list_note(spec: ModelSpec, scheme: QuantScheme, version: Version) 
             "modules the two lists do not share (16-bit against the checkpoint's format).")
 
 
-_PARAMS_OF = {"attention": "attention", "dense_mlp": "dense_mlp", "experts": "routed_experts",
-              "shared_experts": "shared_experts", "router": "router"}
-"""The LayerParams count of each linear component list_keeps reports."""
-
-
 def mapper_split_note(spec: ModelSpec, scheme: QuantScheme, version: Version) -> str | None:
     """Where vLLM `version` reads this ModelOpt checkpoint's 'X*' entries whole (exclusion_match.
-    mapper_splits) and so keeps other layers 16-bit than the weights, which follow the newest
+    mapper_splits) or its entries rooted at a multimodal wrapper as naming no layer
+    (wrapper_read), and so keeps other layers 16-bit than the weights, which follow the newest
     release: those layers and the bytes they add (quant.list_keeps), per layer and component
-    the kept share's change x its parameters x (16 - its planned bits) / 8, summed over the
-    model before any TP / PP split. None where the two releases keep the same."""
+    the kept share's change x its quantized parameters (weights.quantized_params) x (16 - its
+    planned bits) / 8, summed over the model before any TP / PP split. None where the two
+    releases keep the same."""
     quant = spec.quant
+    reasons = _reasons(spec, version)
     if quant is None or quant.method != "modelopt" or not stored_format(spec, scheme) or \
-            mapper_splits(spec, version) == mapper_splits(spec):
+            not reasons:
         return None
     release, planned = list_keeps(spec, version), list_keeps(spec, None)
     changed = sorted(k for k in {*release, *planned} if release.get(k) != planned.get(k))
     if not changed:
         return None
-    layers = count_params(spec).layers
+    params = count_params(spec)
     formats = checkpoint_formats(spec, scheme)
     extra_bytes = 0.0
     for i, component in changed:
@@ -73,17 +79,33 @@ def mapper_split_note(spec: ModelSpec, scheme: QuantScheme, version: Version) ->
             i, component) if formats else scheme.bits_for(component)
         share = sum(release.get((i, component), {}).values()) - sum(
             planned.get((i, component), {}).values())
-        extra_bytes += share * getattr(layers[i], _PARAMS_OF[component]) * (
+        extra_bytes += share * quantized_params(spec, params, i, component) * (
             KEPT_BITS - bits) / 8
-    since = version_label(max(MAPPER_FROM[spec.architectures[0]], SPLIT_FROM))
     changes = "; ".join(f"{verb} {modules}" for verb, modules in (
         ("keeps 16-bit", _modules(changed, release, planned)),
         ("quantizes", _modules(changed, planned, release))) if modules)
-    return (f"vLLM {version_label(version)} matches this ModelOpt checkpoint's exclusion list "
-            f"as written, where vLLM {since} and later (apply_vllm_mapper's split and an "
-            f"hf_to_vllm_mapper on {spec.architectures[0]}) read an entry 'X*' as 'X' and "
-            f"'X.*', as the weights here do. Against them it {changes}: {round(extra_bytes):+,} B "
+    return (f"vLLM {version_label(version)} reads this ModelOpt checkpoint's exclusion list "
+            f"otherwise than the weights here, which follow the newest releases: "
+            f"{' and '.join(reasons)}. Against them it {changes}: {round(extra_bytes):+,} B "
             f"({gib_text(extra_bytes)}) of weights across the model, before any TP / PP split.")
+
+
+def _reasons(spec: ModelSpec, version: Version) -> list[str]:
+    """What vLLM `version` reads otherwise than the newest release in a ModelOpt list on this
+    model: 'X*' whole (mapper_splits), WRAPPER_ROOT entries as no layer (wrapper_read)."""
+    arch = spec.architectures[0] if spec.architectures else ""
+    reasons = []
+    if mapper_splits(spec, version) != mapper_splits(spec):
+        since = version_label(max(MAPPER_FROM[arch], SPLIT_FROM))
+        reasons.append(f"it matches an entry 'X*' as written, which vLLM {since} and later "
+                       f"(apply_vllm_mapper's split and an hf_to_vllm_mapper on {arch}) read "
+                       "as 'X' and 'X.*'")
+    if wrapper_read(spec, version) != wrapper_read(spec):
+        since = version_label(WRAPPER_READ_FROM[arch])
+        reasons.append(f"its entries rooted at '{WRAPPER_ROOT}' name no layer it builds, "
+                       f"which vLLM {since} and later read as {arch}'s text layers "
+                       "(hf_to_vllm_mapper renames that root)")
+    return reasons
 
 
 def _modules(changed: list[tuple[int, str]], kept: dict[tuple[int, str], dict[str, float]],

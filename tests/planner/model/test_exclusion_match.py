@@ -10,7 +10,7 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.model.exclusion_match import mapper_splits, names_no_layer
+from planner.model.exclusion_match import mapper_splits, names_no_layer, wrapper_read
 from planner.model.quant import checkpoint_scheme
 from planner.serving.hardware import GPU_PRESETS
 from planner.serving.layout import ParallelLayout
@@ -244,14 +244,70 @@ def test_modelopt_qwen3_next_reads_its_list_whole_before_0_29():
     """Qwen3NextForCausalLM has no hf_to_vllm_mapper before 0.29.0 (qwen3_next.py, 0.28.0 and
     0.29.0 wheels): "*expert.gate*" fnmatches each 'model.layers.N.mlp.shared_expert.
     gate_up_proj' there (0.29.0 on: "*expert.gate" and "*expert.gate.*", neither). Qwen3-Next-
-    80B: 48 MoE layers, a shared expert 3 x 2,048 x 512 = 3,145,728 weights + its 2,048-weight
-    shared_expert_gate = 3,147,776 in the component, of which gate_proj and up_proj are two
-    thirds (quant._module_share, as the weights blend it): 48 x 3,147,776 x 2 / 3 x (16 - 8) /
-    8 = 100,728,832 B."""
+    80B: 48 MoE layers, each shared expert's gate_proj and up_proj 2 x 2,048 x 512 = 2,097,152
+    weights (its shared_expert_gate stays 16-bit in any format): 48 x 2,097,152 x (16 - 8) / 8
+    = 100,663,296 B."""
     spec = _modelopt_fp8("Qwen/Qwen3-Next-80B-A3B-Instruct", ["lm_head", "*expert.gate*"])
     scheme = checkpoint_scheme(spec)
     note = mapper_split_note(spec, scheme, (0, 28, 0))
     assert "keeps 16-bit mlp.shared_expert.gate_proj, mlp.shared_expert.up_proj in layers " \
-        "0-47: +100,728,832 B" in note
-    assert "where vLLM 0.29.0 and later" in note
+        "0-47: +100,663,296 B" in note
+    assert "which vLLM 0.29.0 and later" in note
     assert mapper_split_note(spec, scheme, (0, 29, 0)) is None
+
+
+@pytest.mark.parametrize(("repo", "read_from"), [
+    # the class's mapper renames "model.language_model." onto its text layers' root
+    # (exclusion_match.WRAPPER_READ_FROM NOTE): gemma3_mm.py from 0.9.2, applied to a ModelOpt
+    # list from 0.10.2; gemma4_mm.py 0.19.0; qwen3_vl.py 0.11.0; qwen3_5.py's multimodal
+    # classes (Qwen3-VL subclasses) 0.17.0; mllama4.py and text classes never
+    ("google/gemma-3-27b-it", (0, 10, 2)),
+    ("nvidia/Gemma-4-31B-IT-NVFP4", (0, 19, 0)),
+    ("Qwen/Qwen3-VL-32B-Instruct", (0, 11, 0)),
+    ("Qwen/Qwen3.5-27B", (0, 17, 0)),
+    ("meta-llama/Llama-4-Scout-17B-16E-Instruct", None),
+    ("Qwen/Qwen3-30B-A3B", None),
+])
+def test_wrapper_read_from_the_release_whose_mapper_renames_it(repo, read_from):
+    spec = parse_model_config(copy.deepcopy(catalog_entry(repo).config))
+    releases = [(0, 10, 1), (0, 10, 2), (0, 11, 0), (0, 17, 0), (0, 19, 0), (0, 34, 0)]
+    assert [wrapper_read(spec, v) for v in releases] == [
+        read_from is not None and v >= read_from for v in releases]
+
+
+# Qwen3-30B-A3B attention a layer: q and o 32 x 128 x 2,048 = 8,388,608 weights each, k and v
+# 4 x 128 x 2,048 = 1,048,576 each: 18,874,368, one byte more each 16-bit than FP8
+QWEN3_ATTENTION = 2 * 8_388_608 + 2 * 1_048_576
+
+
+@pytest.mark.parametrize("repo", ["Qwen/Qwen3-30B-A3B",
+                                  "meta-llama/Llama-4-Scout-17B-16E-Instruct"])
+def test_modelopt_wrapper_rooted_entry_names_no_layer_without_a_renaming_mapper(repo):
+    """Qwen3MoeForCausalLM names its layers 'model.layers.N' and Llama4ForConditionalGeneration
+    'language_model.model.layers.N' with no mapper renaming "model.language_model." (mllama4.py
+    none in any wheel): 'model.language_model.layers.0.self_attn*' neither lies inside nor
+    fnmatches any, so layer 0's attention stays FP8 (it was placed 16-bit); the text-rooted
+    entry keeps it on Qwen3 (+18,874,368 B)."""
+    none = _weights(_modelopt_fp8(repo, ["lm_head"])).attention_bytes
+    wrapped = _modelopt_fp8(repo, ["lm_head", "model.language_model.layers.0.self_attn*"])
+    assert _weights(wrapped).attention_bytes == none
+    if repo == "Qwen/Qwen3-30B-A3B":
+        rooted = _modelopt_fp8(repo, ["lm_head", "model.layers.0.self_attn*"])
+        assert _weights(rooted).attention_bytes - none == QWEN3_ATTENTION == 18_874_368
+
+
+def test_modelopt_wrapper_rooted_entry_read_where_the_mapper_renames_it():
+    """Gemma3ForConditionalGeneration renames "model.language_model." to its layers'
+    'language_model.model.' from 0.10.2: 'model.language_model.layers.0.self_attn*' keeps layer
+    0's attention 16-bit, Gemma-3-27B's q and o 32 x 128 x 5,376 = 22,020,096 weights each, k
+    and v 16 x 128 x 5,376 = 11,010,048 each: 66,060,288 B more than FP8. vLLM 0.10.1 (no
+    apply_vllm_mapper on ModelOpt) reads it as no layer: a note, -66,060,288 B."""
+    repo = "google/gemma-3-27b-it"
+    none = _weights(_modelopt_fp8(repo, ["lm_head"])).attention_bytes
+    spec = _modelopt_fp8(repo, ["lm_head", "model.language_model.layers.0.self_attn*"])
+    assert _weights(spec).attention_bytes - none == 2 * 22_020_096 + 2 * 11_010_048 \
+        == 66_060_288
+    note = mapper_split_note(spec, checkpoint_scheme(spec), (0, 10, 1))
+    assert "entries rooted at 'model.language_model.' name no layer" in note
+    assert "quantizes attention in layer 0: -66,060,288 B" in note
+    assert mapper_split_note(spec, checkpoint_scheme(spec), (0, 10, 2)) is None
