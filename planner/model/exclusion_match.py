@@ -37,9 +37,9 @@ fused_shards.fused_shard_errors). ModelOptQuantConfigBase.is_layer_excluded (mod
 and 0.34.0): the exact is_layer_skipped (shards, FusedMoE), then an entry inside the layer's
 name (a merged one's own), then fnmatch(name, entry): "gate" keeps each router and
 gate_up_proj, "*gate" each router, "*gate*" both where no mapper splits it
-(MAPPER_FROM). Its list is also placed as each entry names a component
-(a name root Headroom does not give, 'model.language_model.layers.0.self_attn*'), the two
-read together: a ModelOpt entry keeps what either finds.
+(MAPPER_FROM). Its list is also placed as each entry names a component (an entry rooted at a
+multimodal wrapper, 'model.language_model.layers.0.self_attn*', only where vLLM reads it:
+WRAPPER_READ_FROM), the two read together: a ModelOpt entry keeps what either finds.
 
 NOTE: bitsandbytes.py is_layer_skipped_bnb (the same rule in every wheel that has the method,
 0.9.0-0.27.0; the 0.28.0 wheel drops it), asked by BitsAndBytesConfig.get_quant_method for
