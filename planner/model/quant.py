@@ -793,8 +793,19 @@ def _name_keeps(spec: ModelSpec, version: tuple[int, int, int] | None) -> NameKe
                            name_keeps, spec, entries, match, quant.targets)
 
 
+_LISTED: IdentityMemo[tuple[ModuleFormat, ...]] = IdentityMemo(64)
+"""_listed_module_schemes per spec and vLLM release, which checkpoint_module_bits asks for
+every weight format a sweep plans (twice on a miss: its check and _module_bits)."""
+
+
 def _list_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None = None
                          ) -> tuple[ModuleFormat, ...]:
+    """_listed_module_schemes, worked out once per spec and release."""
+    return _LISTED.get(spec, (version,), _listed_module_schemes, spec, version)
+
+
+def _listed_module_schemes(spec: ModelSpec, version: tuple[int, int, int] | None
+                           ) -> tuple[ModuleFormat, ...]:
     """The checkpoint's per-module formats with its list's lone 16-bit projections as its
     method's loader in vLLM `version` (None: the newest) matches them (LIST_MATCH): an exact
     list's without those naming no layer, an AWQ list's those name_keeps finds, a
