@@ -38,7 +38,7 @@ from planner.serving.hardware import parse_capability
 from planner.serving.layout import int_bits, quantized_component
 from planner.serving.mxfp4_kernels import MXFP4_BACKEND_KERNELS
 from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
-from planner.serving.vllm_versions import Version, version_label
+from planner.serving.vllm_versions import Version, in_span, version_label
 
 B12X = "flashinfer_b12x"
 B12X_FROM: Version = (0, 22, 0)
@@ -117,7 +117,7 @@ def b12x_workspace_bytes(num_experts: int, top_k: int, hidden: int, intermediate
 
 def b12x_sized(version: Version) -> bool:
     """Whether b12x_workspace_bytes holds for this release (B12X_SIZED)."""
-    return B12X_SIZED[0] <= version < B12X_SIZED[1]
+    return in_span(version, *B12X_SIZED)
 
 
 def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
@@ -541,7 +541,7 @@ def _values(entries: tuple[Mapped, ...], first: Version, version: Version) -> tu
     out = []
     for entry in entries:
         value, since, until = (entry, first, None) if isinstance(entry, str) else (*entry, None)[:3]
-        if since <= version and (until is None or version < until):
+        if in_span(version, since, until):
             out.append(value)
     return tuple(out)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from planner.serving.hardware import parse_capability
 from planner.serving.moe_backend import ORACLE_FROM
 from planner.serving.mxfp4_kernels import MXFP4_BACKEND_KERNELS, Mxfp4Kernel
-from planner.serving.vllm_versions import Version, sm100_family, version_label
+from planner.serving.vllm_versions import Version, in_span, sm100_family, version_label
 
 if TYPE_CHECKING:  # only the type of `s`: engine.settings imports this module through lora
     from planner.serving.engine.settings import EngineSettings
@@ -134,7 +134,7 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     if version <= MXFP4_MARLIN_UNTIL or capability[0] < 9:
         return "marlin"
     if version >= MXFP4_TRITON_BELOW_11_FROM and capability[0] >= 11 and not (
-            capability[0] == 11 and MXFP4_TRITON_SM110[0] <= version < MXFP4_TRITON_SM110[1]):
+            capability[0] == 11 and in_span(version, *MXFP4_TRITON_SM110)):
         return "marlin"
     return "triton"
 

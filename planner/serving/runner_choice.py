@@ -33,6 +33,7 @@ from planner.serving.vllm_versions import (
     V2_RUNNER_DEFAULTS,
     EngineError,
     VllmRules,
+    in_span,
     version_label,
 )
 
@@ -109,7 +110,7 @@ def asked_runner(rules: VllmRules, asked: str, default: tuple[str, str], statefu
     label, model = rules.label, ", ".join(architectures) or "this model"
     if asked == "v2" and stateful:
         for start, end, align_only, error in V2_REFUSED_STATEFUL:
-            if start <= rules.version < end and (align or not align_only):
+            if in_span(rules.version, start, end) and (align or not align_only):
                 raise EngineError(f"--model-runner v2: vLLM {label} refuses {model} "
                                   f"(config/vllm.py _validate_v2_model_runner): \"{error}\"")
     for start, names, where, error in V1_REFUSED_ARCHITECTURES:

@@ -31,6 +31,7 @@ from planner.serving.vllm_versions import (
     TRITON_MLA_SINGLE_TOKEN_SPAN,
     Version,
     VllmRules,
+    in_span,
     version_label,
 )
 from planner.units import VLLM_KV_DTYPE
@@ -91,8 +92,7 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
         name = ("FlashInferMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
                 else "FlashInferBackend")
     elif is_dense_mla(spec) and on_triton_mla(spec, version, compute_capability, vendor):
-        start, until = TRITON_MLA_SINGLE_TOKEN_SPAN
-        name = "TritonMLABackend" if start <= version < until else None
+        name = "TritonMLABackend" if in_span(version, *TRITON_MLA_SINGLE_TOKEN_SPAN) else None
     elif is_dense_mla(spec) and _on_cutlass_mla(spec, version, compute_capability,
                                                 kv_cache_dtype):
         name = ("CutlassMLAMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
@@ -181,8 +181,8 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
     fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
     fa2_nvfp4 = kv == "nvfp4"  # FlashInfer's alone, off 10.x from 0.32 (else refused)
-    start, until = FLASHINFER_SINGLE_TOKEN_SM100_SPAN
-    if start <= version < until:  # 0.11.0's default on 10.0 takes sinks too
+    # 0.11.0's default on 10.0 takes sinks too
+    if in_span(version, *FLASHINFER_SINGLE_TOKEN_SM100_SPAN):
         return cc_int == 100 and any(
             isinstance(layer.mixer, AttentionMixer)
             and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
@@ -193,8 +193,8 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
              (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, sm90_e5m2),
              (FLASHINFER_SINGLE_TOKEN_SM10X_SPAN, cc[0] == 10 and cc_int != 100),
              (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN, sm12x_fp8))
-    single_token = any(start <= version < until and served_there
-                       for (start, until), served_there in spans) or (
+    single_token = any(in_span(version, *span) and served_there
+                       for span, served_there in spans) or (
         version >= FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM and cc_int == 90 and fa2_nvfp4)
     xqa = version >= FLASHINFER_XQA_HEAD_SIZES_FROM and (sm90_e5m2 or sm12x_fp8)
     if not single_token and not xqa:

@@ -27,6 +27,13 @@ from planner.units import VLLM_KV_DTYPE
 
 Version = tuple[int, int, int]
 
+
+def in_span(version: Version, first: Version, until: Version | None) -> bool:
+    """Whether `version` lies in the release span from `first` up to, not including, `until`
+    (None: every release from `first` on), the form every (first, until) pair of release
+    rules here takes."""
+    return first <= version and (until is None or version < until)
+
 DEFAULT_VLLM_VERSION = "0.34.0"
 """The newest release on PyPI when this table was written (`pip index versions vllm`)."""
 
@@ -1531,8 +1538,7 @@ def deprecated_quantization(method: str | None, version: Version) -> bool:
     """Whether vLLM `version` loads a checkpoint of quant_method `method` only with
     --allow-deprecated-quantization (DEPRECATED_QUANTIZATION)."""
     releases = DEPRECATED_QUANTIZATION.get(method or "")
-    return releases is not None and releases[0] <= version and (
-        releases[1] is None or version < releases[1])
+    return releases is not None and in_span(version, *releases)
 
 
 CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
@@ -1788,8 +1794,7 @@ def mamba_cache_mode(version: Version, architectures: tuple[str, ...], prefix_ca
         return "all"
     if asked in ("all", "align"):
         return "all" if asked == "all" and supports else "align"
-    start, end = MAMBA_ALL_SPEC_ALIGN
-    if (version < MAMBA_ALL_BEFORE and not (speculative and start <= version < end)
+    if (version < MAMBA_ALL_BEFORE and not (speculative and in_span(version, *MAMBA_ALL_SPEC_ALIGN))
             and supports):
         return "all"
     return "align"
@@ -2846,7 +2851,7 @@ def vllm_rules(text: str) -> VllmRules:
         chunked_hybrid=version >= CHUNKED_HYBRID_FROM,
         encoder=encoder_rules(version),
         symm_mem=version >= SYMM_MEM_FROM,
-        nnodes_custom_ar_off=NNODES_CUSTOM_AR_OFF[0] <= version < NNODES_CUSTOM_AR_OFF[1],
+        nnodes_custom_ar_off=in_span(version, *NNODES_CUSTOM_AR_OFF),
         group_pad_ratio=(1.5 if version >= GROUP_PAD_WIDER_FROM else
                          1.25 if version >= GROUP_PAD_FROM else 1.0),
         page_unify=version >= PAGE_UNIFY_FROM,

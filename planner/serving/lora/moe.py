@@ -245,7 +245,7 @@ from planner.serving.lora.deepseek_mla import DEEPSEEK_LORA
 from planner.serving.lora.part import LayerPart
 from planner.serving.lora.settings import shrink_assert_refusal
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
-from planner.serving.vllm_versions import version_label
+from planner.serving.vllm_versions import OLDEST_COVERED, in_span, version_label
 
 if TYPE_CHECKING:  # only the type of `layout`
     from planner.serving.layout import ParallelLayout
@@ -449,7 +449,7 @@ def moe_layout_refusal(spec: ModelSpec, tp: int, ep_size: int, version: tuple[in
                 f"MoE LoRA with EP currently only supports all2all_backend='{EP_LORA_ALL2ALL}', "
                 f"got '{backend}'\", lora/layers/fused_moe.py); leave --all2all-backend unset")
     until = SEQUENCE_PARALLEL_MOE_UNTIL.get(spec.architectures[0], (0, 0, 0))  # absent: never
-    if ep_size > tp > 1 and (until is None or version < until):
+    if ep_size > tp > 1 and in_span(version, OLDEST_COVERED, until):
         return ("--enable-lora with --enable-expert-parallel at TP > 1 and DP > 1: vLLM fails at "
                 "start-up (its MoE runs sequence-parallel there, config/parallel.py "
                 "use_sequence_parallel_moe, and lora/layers/fused_moe.py _ep_check asserts "

@@ -109,6 +109,7 @@ from planner.serving.vllm_versions import (
     float16_refused,
     gdn_flashinfer_prefill,
     hybrid_prefix_caching,
+    in_span,
     mamba_cache_mode,
     model_runner,
     nemotron_ssm_default,
@@ -490,8 +491,7 @@ def _align_block_batched(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -
     """Whether vLLM `rules` asserts the attention block at most --max-num-batched-tokens: a
     model with recurrent state in mamba_cache_mode "align" in vllm_versions.ALIGN_BLOCK_BATCHED
     (checked per layout, whose TP sizes the block: refusals.align_block_error)."""
-    start, end = ALIGN_BLOCK_BATCHED
-    return (start <= rules.version < end and spec.has_state_layers
+    return (in_span(rules.version, *ALIGN_BLOCK_BATCHED) and spec.has_state_layers
             and _mamba_mode(spec, s, rules) == "align")
 
 

@@ -57,6 +57,7 @@ from planner.serving.vllm_versions import (
     free_memory_source,
     hybrid_prefix_caching,
     hybrid_prefix_caching_dropped,
+    in_span,
     mamba_cache_mode,
     nemotron_ssm_architectures,
     qwen35_ssm_architectures,
@@ -195,7 +196,7 @@ def mamba_mode_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tu
     asked, version = s.mamba_cache_mode, rules.version
     notes = []
     start, end, words = MAMBA_ALL_DEPRECATED
-    if asked == "all" and start <= version < end:
+    if asked == "all" and in_span(version, start, end):
         notes.append(f"vLLM {rules.label} logs \"{words}\" (config/cache.py).")
     if asked != "auto" and version >= MAMBA_MODE_IGNORED_FROM:
         notes.append(f"vLLM {rules.label} logs \""

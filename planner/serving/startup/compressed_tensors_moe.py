@@ -11,6 +11,7 @@ from planner.serving.vllm_versions import (
     CT_WNA16_MOE_READ_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     Version,
+    in_span,
     version_label,
 )
 
@@ -108,7 +109,7 @@ def rocm_int8_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     stored = quant is not None and quant.method == "compressed-tensors"
     if gpu.vendor == "nvidia" or scheme.key != "w8a8-int8" \
             or not (scheme.what_if or stored) \
-            or not INT8_MOE_ORACLE[0] <= version < INT8_MOE_ORACLE[1] \
+            or not in_span(version, *INT8_MOE_ORACLE) \
             or first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
         return []
     return [f"No Int8 MoE backend supports the deployment configuration. (vLLM "

@@ -18,6 +18,7 @@ from planner.serving.vllm_versions import (
     NEWEST_COVERED,
     NVFP4_ROCM_EMULATION_FROM,
     Version,
+    in_span,
     version_label,
 )
 
@@ -268,12 +269,12 @@ def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, 
                 "takes W4A16 NVFP4 experts (16-bit activations): Marlin and Humming run on CUDA "
                 "only, and the emulation vLLM uses on ROCm takes W4A4 NVFP4 experts only)"]
     if scheme.family == "mxfp4" and mxfp4_marlin \
-            and MXFP4_MARLIN_ENV[0] <= version < MXFP4_MARLIN_ENV[1]:
+            and in_span(version, *MXFP4_MARLIN_ENV):
         return ["Mxfp4 MoE backend 'MARLIN' does not support the deployment configuration since "
                 "kernel does not support current device rocm. (vLLM " + label + ": "
                 "VLLM_MXFP4_USE_MARLIN=1 asks for Marlin's MoE, which runs on CUDA only; without "
                 "it vLLM runs OpenAI's Triton MoE kernels on ROCm)"]
-    rdna = next((row for row in MXFP4_RDNA_REFUSED if row[0] <= version < row[1]
+    rdna = next((row for row in MXFP4_RDNA_REFUSED if in_span(version, *row[:2])
                  and gpu.compute_capability.startswith(row[2])), None)
     if scheme.key == "mxfp4" and not mxfp4_marlin and moe_backend in (None, "auto") and rdna:
         return [f"{rdna[3]} (vLLM {label} fused_moe/oracle/mxfp4.py: on {gpu.name} "

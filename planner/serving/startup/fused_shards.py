@@ -32,7 +32,7 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.mlp_activation import TEXT_NAMED, text_classes
-from planner.serving.vllm_versions import Version, version_label
+from planner.serving.vllm_versions import Version, in_span, version_label
 
 Match = Literal["exact", "substring", "regex"]
 
@@ -517,8 +517,7 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     if not entries:
         return []
     root, entries = _vllm_names(spec, entries, quant.method, version)
-    live = [m for m in merged_layers
-            if m.first <= version and (m.until is None or version < m.until)]
+    live = [m for m in merged_layers if in_span(version, m.first, m.until)]
     for layer in spec.layers:
         parts = _parts(layer)
         for merged in (m for m in live if m.part in parts):

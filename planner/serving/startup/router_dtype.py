@@ -21,6 +21,7 @@ from planner.serving.vllm_versions import (
     QWEN3_MOE_GATE_QUANTIZED_FROM,
     QWEN3_NEXT_GATE_QUANTIZED_SPAN,
     Version,
+    in_span,
 )
 
 EVERY_RELEASE: Version = (0, 0, 0)
@@ -80,8 +81,7 @@ def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec, draft: bool = Fal
     if rule.gate_fp32_from is not None:
         return version >= rule.gate_fp32_from
     if rule.gate_by == "router_dtype":
-        start, until = DEEPSEEK_GATE_ROUTER_DTYPE_SPAN
-        return start <= version < until and (
+        return in_span(version, *DEEPSEEK_GATE_ROUTER_DTYPE_SPAN) and (
             spec.model_type == "glm_moe_dsa" and not draft or any(
                 isinstance(layer.mlp, MoeMlp) and layer.mlp.router_dtype_float32
                 for layer in spec.layers))
@@ -196,8 +196,7 @@ def gate_takes_quant_config(spec: ModelSpec, version: Version) -> bool:
     """Whether vLLM `version` builds this MoE model's gate with the model's quant_config
     (GATE_QUANT_CONFIG_SPANS), so that the method's get_quant_method is asked about it."""
     span = GATE_QUANT_CONFIG_SPANS.get(spec.model_type)
-    return spec.is_moe and span is not None and span.start <= version \
-        and (span.until is None or version < span.until)
+    return spec.is_moe and span is not None and in_span(version, span.start, span.until)
 
 
 def gate_quantized(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:

@@ -39,6 +39,7 @@ from planner.serving.vllm_versions import (
     INDEXER_WK_UNQUANTIZED_FROM,
     LATENT_FC1_WHOLE_FROM,
     Version,
+    in_span,
     mrope_cache_factor,
 )
 from planner.serving.weights import WeightLoadRules
@@ -50,8 +51,8 @@ def a_fp32_mixers(version: Version) -> frozenset[str]:
     (mamba_mixer2.py MambaMixer2, 0.9.1-0.34.0: weights._a_fp32_per_rank), Gated DeltaNet's
     A_log ("linear") outside vllm_versions.GDN_A_LOG_MODEL_DTYPE_SPAN (0.10.2-0.11.0 and from
     0.19.0)."""
-    start, until = GDN_A_LOG_MODEL_DTYPE_SPAN
-    return frozenset({"mamba"} if start <= version < until else {"mamba", "linear"})
+    return frozenset({"mamba"} if in_span(version, *GDN_A_LOG_MODEL_DTYPE_SPAN)
+                     else {"mamba", "linear"})
 
 
 def latent_fc1_split(version: Version) -> bool:

@@ -17,6 +17,7 @@ from planner.serving.vllm_versions import (
     default_gpu_memory_utilization,
     flashinfer_hd256_bug,
     free_memory_source,
+    in_span,
     listed_stand_in,
     parse_version,
     require_kv_cache_dtype,
@@ -29,6 +30,21 @@ from planner.units import GIB
 def test_default_is_the_newest_pypi_release_read():
     # `pip index versions vllm` listed 0.34.0 as the newest when the table was written
     assert DEFAULT_VLLM_VERSION == "0.34.0" == EngineSettings().vllm_version
+
+
+@pytest.mark.parametrize("version, until, inside", [
+    ((0, 24, 99), (0, 26, 0), False),  # before the first release
+    ((0, 25, 0), (0, 26, 0), True),  # the first release is in
+    ((0, 25, 9), (0, 26, 0), True),
+    ((0, 26, 0), (0, 26, 0), False),  # `until` is the first release out
+    ((0, 34, 0), None, True),  # no `until`: every release from the first on
+    ((0, 24, 0), None, False),
+])
+def test_a_release_span_holds_its_first_release_and_not_its_until(version, until, inside):
+    # in_span: first <= version < until, an open end where until is None; the
+    # (first, until) pairs of vllm_versions, e.g. DEEPSEEK_GATE_ROUTER_DTYPE_SPAN, 0.25.0 to
+    # 0.26.0: the 0.25 wheels alone
+    assert in_span(version, (0, 25, 0), until) is inside
 
 
 def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
