@@ -106,6 +106,9 @@ class Launch(NamedTuple):
     others: tuple[str, ...] = ()
     """Known checkpoints of the model in another format the note suggests planning instead
     (_no_checkpoint_launch): fitted_note says which of them the GPUs at hand cannot hold."""
+    note_around_others: tuple[str, str] = ("", "")
+    """The note's text before and after its clause on `others` (_others_clause), from which
+    fitted_note builds the note again with that clause weighed against the GPUs."""
 
 
 @lru_cache(maxsize=256)
@@ -344,10 +347,11 @@ def _no_checkpoint_launch(model: str, scheme: quant.QuantScheme, cli: VllmCli,
            f"{_refused_as_stored(refused, version)[0]}." if refused else "")
     # "in Headroom's catalog", not "known": one published on the hub (Qwen/Qwen3-32B-AWQ) may
     # hold the format though the catalog does not
-    return Launch(None, f"No {scheme.label} checkpoint of {model}{loads} is in Headroom's "
-                  f"catalog and vLLM {cli.vllm_version} {at_load}: quantize it first{tools}, "
-                  f"or find one published on the hub, and give its name "
-                  f"{CHECKPOINT_STEP}{_others_clause(others)}{why}", others=others)
+    before = (f"No {scheme.label} checkpoint of {model}{loads} is in Headroom's catalog and "
+              f"vLLM {cli.vllm_version} {at_load}: quantize it first{tools}, or find one "
+              f"published on the hub, and give its name {CHECKPOINT_STEP}")
+    return Launch(None, before + _others_clause(others) + why, others=others,
+                  note_around_others=(before, why))
 
 
 def _others_clause(others: tuple[str, ...], too_big: dict[str, int] | None = None,
@@ -378,8 +382,8 @@ def fitted_note(started: Launch, budget_bytes: int, tower_dropped: bool) -> str:
                if (weights := _checkpoint_weights_bytes(repo, tower_dropped)) > budget_bytes}
     if not too_big:
         return started.note
-    return started.note.replace(_others_clause(started.others),
-                                _others_clause(started.others, too_big, budget_bytes))
+    before, after = started.note_around_others
+    return before + _others_clause(started.others, too_big, budget_bytes) + after
 
 
 @lru_cache(maxsize=64)
