@@ -1,6 +1,6 @@
 """The settings vLLM derives for a model, cluster and flags (Resolved), cached."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model import quant
@@ -252,9 +252,10 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                    else 0)
     act_b = TORCH_DTYPE_BYTES[served]
     subtract_graphs = rules.graphs_subtracted and not s.enforce_eager
-    captures = {cc: _capture(spec, s, rules, cc, gpu.vendor, (selector_kv, served), (seqs, mbt),
-                             (spec_tokens, runner[0], graph_tp), act_b, subtract_graphs)
-                for cc in ccs}
+    ask = _GraphAsk(selector_kv=selector_kv, served=served, max_num_seqs=seqs,
+                    max_num_batched_tokens=mbt, spec_tokens=spec_tokens, runner=runner[0],
+                    tp=graph_tp, act_bytes=act_b, subtract_graphs=subtract_graphs)
+    captures = {cc: _capture(spec, s, rules, cc, gpu.vendor, ask) for cc in ccs}
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -321,8 +322,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         + quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
         + moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
         + started.refused + tuple(triton_sm75_errors(gpu, spec, cli, served))
-        + _graph_refusal(s, rules, (seqs, mbt), (spec_tokens, runner[0], graph_tp),
-                         gpu.compute_capability, captures),
+        + _graph_refusal(s, rules, ask, gpu.compute_capability, captures),
         ep_refusal=ep_refusal(ccs, s, rules, scheme, b12x),
         tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
@@ -339,42 +339,62 @@ def _blackwell_sizes(rules: VllmRules, cc: str) -> bool:
     return rules.blackwell_graphs_1024 and (parse_capability(cc) or (0, 0))[0] == 10
 
 
+class _GraphAsk(NamedTuple):
+    """What every worker's CUDA graph capture follows besides its GPU (_capture,
+    _graph_refusal): the KV dtype the backend selector sees and the served dtype, the batch
+    limits, the draft's tokens, the model runner and the TP size the capture sizes round to
+    (resolve's _graph_tp), as cuda_graph_count and spec_graph_refusal take them, and the
+    activations' bytes and whether vLLM subtracts the graph estimate, as flashinfer_workspace
+    takes them."""
+
+    selector_kv: str
+    served: str
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    spec_tokens: int
+    runner: str
+    tp: int
+    act_bytes: int
+    subtract_graphs: bool
+
+    def graph_args(self, rules: VllmRules, cc: str, full_decode: bool) -> tuple:
+        """cuda_graph_count's and spec_graph_refusal's arguments on a GPU of compute
+        capability `cc`, in their order."""
+        return (self.max_num_seqs, self.max_num_batched_tokens, _blackwell_sizes(rules, cc),
+                rules, full_decode, self.spec_tokens, self.runner, self.tp)
+
+
 def _capture(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cc: str, vendor: str,
-             dtypes: tuple[str, str], batch: tuple[int, int], draft: tuple[int, str, int],
-             act_b: int, subtract_graphs: bool) -> Capture:
+             ask: _GraphAsk) -> Capture:
     """What a worker on a GPU of compute capability `cc` captures (Capture): its attention
     backend's cudagraph support on that GPU (TRITON_MLA, FLEX_ATTENTION or a draft's backend
-    without full graphs), the graphs (cuda_graph_count of `batch`, max_num_seqs and
-    max_num_batched_tokens; `draft`: its last three arguments) and FlashInfer's workspace;
-    `dtypes`: the KV dtype the backend selector sees and the served dtype.
+    without full graphs), the graphs (cuda_graph_count of `ask`'s batch limits and draft) and
+    FlashInfer's workspace.
 
     NOTE: the capture sizes are the GPU's own too: config/vllm.py _set_cudagraph_sizes reads
     current_platform where the VllmConfig is built (0.30.0 wheel), and every node past node
     0 builds its own (entrypoints/cli/serve.py run_headless: MultiprocExecutor(vllm_config) for
     the node's workers), as Headroom's commands start them wherever that rule exists (--nnodes
     from 0.11.1, launch.over_nodes; BLACKWELL_GRAPHS_1024_FROM is 0.28.0)."""
-    selector_kv, served = dtypes
     mla = triton_mla_piecewise(spec, rules, cc, vendor) or (
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version, cc,
-                                                  selector_kv))
+                                                  ask.selector_kv))
     flex = flex_decodes_piecewise(cc, spec, rules)
     drafted = None if mla or flex else spec_piecewise_backend(
-        spec, rules, cc, vendor, selector_kv, served, draft[0], not text_only(spec, s),
-        s.block_size)
+        spec, rules, cc, vendor, ask.selector_kv, ask.served, ask.spec_tokens,
+        not text_only(spec, s), s.block_size)
     graphs = lora_graph_count(
-        cuda_graph_count(*batch, _blackwell_sizes(rules, cc), rules, not (mla or flex or drafted),
-                         *draft), s.enable_lora, rules.version, draft[1], s.max_loras,
-        s.specialize_active_lora)
+        cuda_graph_count(*ask.graph_args(rules, cc, not (mla or flex or drafted))),
+        s.enable_lora, rules.version, ask.runner, s.max_loras, s.specialize_active_lora)
     return Capture(graphs, mla, flex, drafted,
-                   flashinfer_workspace(spec, s, cc, act_b, graphs[1], subtract_graphs,
-                                        draft[1]))
+                   flashinfer_workspace(spec, s, cc, ask.act_bytes, graphs[1],
+                                        ask.subtract_graphs, ask.runner))
 
 
-def _graph_refusal(s: EngineSettings, rules: VllmRules, batch: tuple[int, int],
-                   draft: tuple[int, str, int], first_cc: str,
+def _graph_refusal(s: EngineSettings, rules: VllmRules, ask: _GraphAsk, first_cc: str,
                    captures: dict[str, Capture]) -> tuple[str, ...]:
-    """vLLM's refusal of the CUDA graph capture sizes for a draft (engine.spec_graph_refusal;
-    `batch` and `draft`: cuda_graph_count's) on the first of the cluster's GPUs that refuses
+    """vLLM's refusal of the CUDA graph capture sizes for a draft (engine.spec_graph_refusal
+    of `ask`'s batch limits and draft) on the first of the cluster's GPUs that refuses
     them, node 0's (`first_cc`) first; none under --enforce-eager (no graph captured).
 
     NOTE: every worker rounds its own capture sizes for its own cudagraph mode: the model
@@ -386,8 +406,7 @@ def _graph_refusal(s: EngineSettings, rules: VllmRules, batch: tuple[int, int],
     if s.enforce_eager:
         return ()
     for cc in sorted(captures, key=lambda cc: cc != first_cc):
-        refusal = spec_graph_refusal(*batch, _blackwell_sizes(rules, cc), rules,
-                                     captures[cc].full_decode, *draft)
+        refusal = spec_graph_refusal(*ask.graph_args(rules, cc, captures[cc].full_decode))
         if refusal:
             return (refusal,)
     return ()
