@@ -51,7 +51,7 @@ from planner.serving.mm_modes import text_only
 from planner.serving.spec_graph_mode import flashinfer_xqa_decode
 from planner.serving.startup.attention_backend import flashinfer_head_sizes, gemma4_mixed_heads
 from planner.serving.startup.gemma4_backend import gemma4_backend, gemma4_mm_prefix
-from planner.serving.vllm_versions import Version, vllm_rules
+from planner.serving.vllm_versions import Version, VllmRules
 from planner.units import MIB, VLLM_KV_DTYPE
 
 FLASHINFER_WORKSPACE_BYTES = 394 * MIB
@@ -103,19 +103,19 @@ def graph_workspace_bytes(spec: ModelSpec, version: Version, compute_capability:
         or flashinfer_xqa_decode(spec, version, compute_capability, kv, mm_prefix)) else 0
 
 
-def flashinfer_workspace(spec: ModelSpec, s: EngineSettings, compute_capability: str,
-                         act_b: int, full_graphs: int, subtract_graphs: bool,
-                         runner: str) -> int:
+def flashinfer_workspace(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
+                         compute_capability: str, act_b: int, full_graphs: int,
+                         subtract_graphs: bool, runner: str) -> int:
     """FlashInfer's attention workspace inside the CUDA graph estimate vLLM subtracts on every
     worker of these settings (graph_workspace_bytes: each worker is a process whose first FULL
-    capture allocates it); 0 where it is not there. The estimate is subtracted where
-    `subtract_graphs` holds (Resolved.subtract_graphs), on Model Runner V2 (`runner`) only
-    where its rules have one (VllmRules.v2_graph_estimate). It reads neither
-    the layout nor the stage, but the GPU's compute capability, from which vLLM picks each
-    worker's attention backend (platforms/cuda.py get_attn_backend_cls, 0.34.0 wheel):
-    plan.derive works it out once per capability of the cluster's GPUs (Resolved.captures),
-    which each worker's overheads and the graphs term read for the worker's own GPU."""
-    rules = vllm_rules(s.vllm_version)
+    capture allocates it), under `rules` (s.vllm_version's, which the caller holds); 0 where
+    it is not there. The estimate is subtracted where `subtract_graphs` holds
+    (Resolved.subtract_graphs), on Model Runner V2 (`runner`) only where its rules have one
+    (VllmRules.v2_graph_estimate). It reads neither the layout nor the stage, but the GPU's
+    compute capability, from which vLLM picks each worker's attention backend
+    (platforms/cuda.py get_attn_backend_cls, 0.34.0 wheel): plan.derive works it out once
+    per capability of the cluster's GPUs (Resolved.captures), which each worker's overheads
+    and the graphs term read for the worker's own GPU."""
     subtracted = subtract_graphs and (runner == "v1" or rules.v2_graph_estimate)
     return graph_workspace_bytes(spec, rules.version, compute_capability, act_b, full_graphs,
                                  subtracted, VLLM_KV_DTYPE[s.kv_cache_dtype],

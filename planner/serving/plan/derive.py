@@ -387,7 +387,7 @@ def _capture(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cc: str, vend
         cuda_graph_count(*ask.graph_args(rules, cc, not (mla or flex or drafted))),
         s.enable_lora, rules.version, ask.runner, s.max_loras, s.specialize_active_lora)
     return Capture(graphs, mla, flex, drafted,
-                   flashinfer_workspace(spec, s, cc, ask.act_bytes, graphs[1],
+                   flashinfer_workspace(spec, s, rules, cc, ask.act_bytes, graphs[1],
                                         ask.subtract_graphs, ask.runner))
 
 

@@ -182,7 +182,7 @@ def test_each_stage_holds_its_own_gpus_workspace(monkeypatch, first, second):
                           engine=EngineSettings(vllm_version="0.30.0", max_model_len=8064,
                                                 max_num_seqs=96))
     p = plan(request)
-    assert sorted(args[2] for args in calls) == ["10.0", "9.0"]
+    assert sorted(args[3] for args in calls) == ["10.0", "9.0"]
     full, piecewise = _graphs(p)
     assert PER_GRAPH * (full + piecewise) == 369_937_596
     by_gpu = {p.per_gpu[stage].cuda_graph_bytes: key for stage, key in enumerate((first, second))}
