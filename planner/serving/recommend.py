@@ -54,6 +54,7 @@ from planner.serving.plan import (
     PlanRequest,
     unmodelled_ranks,
 )
+from planner.serving.plan.shared import ENGINE
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import (
     SLACK,
@@ -974,9 +975,11 @@ class _Search:
         """Plan `gpu_key` at each count, fewest first, up to the first with a launchable row
         serving the workload (more of the same GPU only costs more per hour); stop at a
         count no family could serve on or whose $/hour cannot enter the `top`. A count whose
-        memory is below the smallest weights is pruned, one below the fewest GPUs any family
-        could serve on skipped."""
+        memory budget (n x the plan's budget a GPU, ceil(total x gpu_memory_utilization): the
+        cluster budget launch.fitted_note weighs checkpoints against) is below the smallest
+        weights is pruned, one below the fewest GPUs any family could serve on skipped."""
         gpu, usd_per_gpu_hour = _gpu(gpu_key, self.wsl2), self.prices[gpu_key].usd_per_gpu_hour
+        budget_bytes = ENGINE.budget_bytes(gpu.memory_total_bytes, settings)  # the plan's, a GPU
         picks = _Picks()
         members: dict = {}
         quants = quant_candidates(spec, _cluster(gpu_key, 1, wsl2=self.wsl2))  # one GPU kind
@@ -988,8 +991,7 @@ class _Search:
             if n > GPUS_PER_NODE and n * (usd_per_gpu_hour or 0.0) > _cutoff(self.found,
                                                                               self.top):
                 break
-            budget = n * gpu.memory_total_bytes * settings.gpu_memory_utilization
-            if _smallest_weights(spec, quants, dropped, memo) > budget:
+            if _smallest_weights(spec, quants, dropped, memo) > n * budget_bytes:
                 self.pruned += 1
                 continue
             if n < fewest:

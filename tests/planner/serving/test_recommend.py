@@ -33,6 +33,27 @@ def test_counts_are_powers_of_two_then_whole_nodes() -> None:
         gpu_counts(0)
 
 
+@pytest.mark.parametrize("weights_bytes, pruned", [
+    (23_283_447_209, 0),  # the plan's budget exactly: planned, as the plan fits weights to it
+    (23_283_447_210, 1),  # a byte over it: pruned
+])
+def test_a_count_is_pruned_on_the_plans_integer_budget(monkeypatch, weights_bytes,
+                                                       pruned) -> None:
+    # A count is pruned where the smallest weights pass the plan's own budget of its GPUs:
+    # vLLM's request_memory, ceil(total x gpu_memory_utilization), a GPU (engines.VllmEngine
+    # .budget_bytes), the cluster budget launch.fitted_note weighs checkpoints against. One
+    # RTX 3090 (the preset's CUDA total 25,308,094,792 B) at vLLM 0.34's default 0.92:
+    # 25,308,094,792 x 0.92 = 23,283,447,208.64 -> ceil 23,283,447,209 B. The float product
+    # recommend compared before pruned weights of exactly that budget (a window under a byte
+    # a GPU, which no catalog checkpoint's weights fall in at any count and 0.01-1.00
+    # utilization); the weights are set here to sit on its edges.
+    monkeypatch.setattr("planner.serving.recommend._smallest_weights",
+                        lambda *args: weights_bytes)
+    result = recommend([catalog_spec("Qwen/Qwen3-8B")], Workload(), with_overrides(),
+                       gpus_max=1, gpu_keys=("rtx-3090",))
+    assert result.pruned == pruned
+
+
 def test_the_search_is_named_in_one_phrase_however_many_counts() -> None:
     def searched(keys: tuple[str, ...], gpus_max: int) -> str:
         return RecommendResult.model_construct(gpu_keys=keys,
