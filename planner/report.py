@@ -499,6 +499,10 @@ class ComparisonRow(_Frozen):
     params_total: int
     params_active: int
     weights_bytes_per_gpu: int
+    weight_format: str = Field(description="the scheme key the row is planned in, as plan's "
+                               "key: the report's plan's (a what-if or at-load format where "
+                               "asked), each compared model's own checkpoint format")
+    weight_format_label: str
     kv_bytes_per_token: int
     fits: bool
     max_context_tokens: int
@@ -546,6 +550,8 @@ def comparison_row(plan: Plan, speed: SpeedEstimate | None = None,
         params_total=plan.params_total,
         params_active=plan.params_active,
         weights_bytes_per_gpu=plan.weights_bytes_per_gpu,
+        weight_format=plan.weight_format,
+        weight_format_label=plan.weight_format_label,
         kv_bytes_per_token=plan.kv_bytes_per_token,
         fits=plan.fits,
         max_context_tokens=plan.max_context_tokens,
@@ -1669,7 +1675,11 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "Concurrency at max_model_len (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
              "At concurrency"],
             [[c.model_name, c.layout, f"{params_count(c.params_total)} / "
-              f"{params_count(c.params_active)}", gib_text(c.weights_bytes_per_gpu),
+              f"{params_count(c.params_active)}",
+              # the format beside the GiB: the plan's row may be a what-if, the others are
+              # each in its checkpoint's, and "4.51 GiB" of AWQ beside "6.89 GiB" of BF16
+              # read as the smaller model
+              f"{gib_text(c.weights_bytes_per_gpu)} ({c.weight_format_label})",
               f"{c.kv_bytes_per_token:,}", fits_cell(c),
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)

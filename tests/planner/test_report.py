@@ -965,3 +965,25 @@ def test_the_launch_block_shows_one_option_a_line_and_the_shell_reads_the_plans_
                                       "  --max-model-len 40960 \\"]
     assert block.splitlines()[-1] == "  --max-num-seqs 256"  # the last: no continuation
     assert shlex.split(block.replace(" \\\n", " ")) == shlex.split(command)
+
+
+def test_each_comparison_row_names_the_weight_format_it_is_planned_in() -> None:
+    # audit57 (4x RTX 4090, `report --model Qwen/Qwen3-32B --target-quant awq --compare
+    # Qwen/Qwen3-14B`): the plan's row is the AWQ what-if (4.51 GiB a GPU), the compared model
+    # its own BF16 checkpoint (6.89 GiB), under "the same hardware and settings" and with no
+    # word of either format, so the 32B model read as the smaller one. Here the tiny model:
+    # its own BF16 row beside its GPTQ int4 what-if, each cell naming its format after the
+    # GiB, and the JSON rows carrying plan's weight_format / weight_format_label keys.
+    what_if = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                               engine=EngineSettings(max_model_len=4096,
+                                                     target_quant="w4a16-gptq-g128")))
+    assert what_if.weights_bytes_per_gpu < PLAN.weights_bytes_per_gpu
+    report = build_report(inputs(comparison=(comparison_row(what_if), comparison_row(PLAN))))
+    table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
+    column = table[0].index("Weights/GPU")
+    assert [row[column] for row in table[1:]] == [
+        f"{what_if.weights_bytes_per_gpu / 2**30:.2f} GiB (GPTQ int4, group 128 (W4A16))",
+        f"{PLAN.weights_bytes_per_gpu / 2**30:.2f} GiB (BF16)"]
+    compared = json.loads(report.json_text)["comparison"]
+    assert [(c["weight_format"], c["weight_format_label"]) for c in compared] == [
+        ("w4a16-gptq-g128", "GPTQ int4, group 128 (W4A16)"), ("bf16", "BF16")]
