@@ -190,7 +190,8 @@ def _torchao_int4(group: int) -> QuantScheme:
     LinearBase layers only: a RoutedExperts / FusedMoE layer gets None and runs unquantized
     (fused_moe/routed_experts.py _get_quant_method: UnquantizedFusedMoEMethod), embeddings and
     lm_head (VocabParallelEmbedding) stay 16-bit. An MoE router is a ReplicatedLinear that
-    torchao does quantize: kept at 16 bits here (a few MB). A weight whose input width is not a
+    torchao does quantize where the model file hands it the quant config
+    (router_dtype.gate_quantized), else it is built 16-bit. A weight whose input width is not a
     multiple of the group is left unquantized by torchao (_int4_weight_only_quantize_tensor):
     not modelled (every linear of the models Headroom reads divides by 256)."""
     return QuantScheme(

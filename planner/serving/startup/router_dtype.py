@@ -140,7 +140,8 @@ mixtral.py, olmoe.py (0.9.0-0.33.0), phimoe.py, granitemoe.py, llama4.py, gpt_os
 jamba.py, flex_olmo.py."""
 
 
-GATE_QUANTIZING_METHODS = frozenset({"fp8", "compressed-tensors", "modelopt", "bitsandbytes"})
+GATE_QUANTIZING_METHODS = frozenset({"fp8", "compressed-tensors", "modelopt", "bitsandbytes",
+                                     "fbgemm_fp8", "w4afp8", "torchao", "quark"})
 """The checkpoint methods whose vLLM loader quantizes a MoE gate built with the quant config
 unless the checkpoint's exclusion list names it; AWQ's does so only where it reads a list
 (checkpoint_gate_quantized).
@@ -173,7 +174,22 @@ one stored quantized, AutoRound's GPTQ export (QuantSpec.autoround_gptq), is GPT
 release that hands it the quant config. AWQConfig / AWQMarlinConfig (0.19.0) and AutoAWQConfig
 (0.34.0): is_layer_skipped(prefix, modules_to_not_convert, substring match) ->
 UnquantizedLinearMethod, else the AWQ (Marlin) linear method, the checkpoint's int4 qweight /
-qzeros / scales (vllm_versions.AWQ_STORED_DTYPES_FROM: the list it reads)."""
+qzeros / scales (vllm_versions.AWQ_STORED_DTYPES_FROM: the list it reads).
+FBGEMMFp8Config (fbgemm_fp8.py, the same get_quant_method in the 0.9.0, 0.19.0 and 0.34.0
+wheels): any LinearBase is_layer_skipped (exact) does not name -> FBGEMMFp8LinearMethod (fp8
+weight, one float32 scale per output row). W4AFP8Config (w4afp8.py, 0.34.0 only:
+vllm_versions.W4AFP8_FROM): a RoutedExperts layer gets the W4A8 MoE method, every other layer
+Fp8Config.get_quant_method (the gate Fp8LinearMethod in 128 x 128 blocks unless
+ignored_layers names it). TorchAOConfig (torchao.py, 0.13.0, 0.19.0, 0.27.0 and 0.34.0):
+every LinearBase should_skip(prefix, modules_to_not_convert) does not keep gets
+TorchAOLinearMethod with the checkpoint's config (a ModuleFqnToConfig per name: not read
+here); 0.9.0 the same with no list. QuarkConfig (quark/quark.py, 0.19.0 and 0.34.0): a
+LinearBase should_ignore_layer(prefix, exclude) does not keep gets QuarkLinearMethod with
+the scheme _find_matched_config finds (layer_quant_config's own formats are planned in the
+global one: config.quant._quark). A gate these checkpoints store 16-bit is loaded into the
+quantized layer without the unloaded-weights check (default_loader.py load_weights runs it
+only where model_config.quantization is None, 0.19.0); whether a weight_loader stops on it is
+not read: not refused."""
 
 
 def checkpoint_gate_quantized(quant: QuantSpec, version: Version) -> bool:
