@@ -9,7 +9,13 @@ import re
 from fnmatch import fnmatch
 from typing import Literal, NamedTuple
 
-from planner.model.layer_names import LayerPrefix, layer_prefixes, router_prefix
+from planner.model.layer_names import (
+    WRAPPED_ROOT,
+    LayerPrefix,
+    layer_prefixes,
+    router_prefix,
+    vllm_wrapped,
+)
 from planner.model.spec import ModelSpec
 
 ListMatch = Literal["exact", "regex", "substring", "modelopt", "parts", "dotted"]
@@ -154,6 +160,32 @@ def modelopt_read(spec: ModelSpec, entries: tuple[str, ...],
     read = wrapper_read(spec, version)
     return tuple("model." + e.removeprefix(WRAPPER_ROOT) if e.startswith(WRAPPER_ROOT) else e
                  for e in entries if read or not e.startswith(WRAPPER_ROOT))
+
+
+def bnb_read(spec: ModelSpec, entries: tuple[str, ...]) -> tuple[str, ...]:
+    """A bitsandbytes list as vLLM matches it, in the names Headroom gives layers
+    ('model.layers.N.…'): unchanged for a text class; where vLLM names the layers
+    'language_model.model.layers.N.…' (layer_names.vllm_wrapped), an entry rooted there read at
+    'model.', 'language_model' (a part of every such name) as 'model', and a dotted entry
+    rooted at 'model.' ('model.layers.3.mlp', 'model.language_model.layers.3') left out: it is
+    no dot-free part and no leading run of those names, so it keeps nothing.
+
+    NOTE: BitsAndBytesConfig has no apply_vllm_mapper (bitsandbytes.py in the 0.9.0, 0.13.0,
+    0.19.0 and 0.27.0 wheels: base_config.py's no-op), so is_layer_skipped_bnb meets
+    llm_int8_skip_modules as the checkpoint wrote them, whatever the class's hf_to_vllm_mapper
+    renames in its weights (LIST_MATCH's bitsandbytes NOTE)."""
+    if not vllm_wrapped(spec):
+        return entries
+    vllm_root = WRAPPED_ROOT[1]
+    read = []
+    for entry in entries:
+        if entry in ("language_model", vllm_root[:-1]):
+            read.append("model")
+        elif entry.startswith(vllm_root):
+            read.append("model." + entry.removeprefix(vllm_root))
+        elif not entry.startswith("model."):
+            read.append(entry)
+    return tuple(read)
 
 
 _GLOB = re.compile(r"[*?\[]")

@@ -5,7 +5,7 @@ which a checkpoint's per-layer rules are matched against: GPTQ `dynamic` rules
 
 from typing import NamedTuple
 
-from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, MoeMlp
+from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp
 
 # NOTE: the vLLM layer prefixes: the decoder layer "model.layers.{i}" (the text models' own
 # classes), its attention under "self_attn" (gpt_oss.py: "attn"), its MLP or MoE block under
@@ -28,6 +28,42 @@ _ROUTER = dict.fromkeys(("gpt_oss", "llama4"), "router")
 # (Qwen2-MoE / Qwen3-MoE: inc_gate_up_fused_last).
 FUSED_SHARDS = {"qkv_proj": ("q_proj", "k_proj", "v_proj"),
                 "gate_up_proj": ("gate_proj", "up_proj")}
+
+
+WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
+"""Where a ...ForConditionalGeneration checkpoint saved by transformers 4.52 or later names its
+decoder layers, and the name vLLM builds them under (the class's language_model, whose model
+holds the layers). A ...ForCausalLM class builds "model.layers.N"."""
+
+WRAPPED: dict[str, tuple[int, int, int] | None] = {
+    "gemma3": (0, 9, 2), "llama4": None, "qwen3_vl": (0, 11, 0), "qwen3_vl_moe": (0, 11, 0),
+    "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0), "gemma4": (0, 19, 0),
+    "llava": (0, 9, 2), "llava_next": (0, 9, 2), "mistral3": (0, 9, 2), "paligemma": (0, 9, 2)}
+"""The model_types whose ...ForConditionalGeneration class builds its decoder layers as
+language_model.model.layers.N, with the release from which its hf_to_vllm_mapper renames a
+listed model.language_model. name to that (orig_to_new_prefix), which each method applies to
+its list (fused_shards._maps_names); None: no mapper (a list names the layers as vLLM does or
+matches none).
+
+NOTE: gemma3_mm.py Gemma3ForConditionalGeneration: language_model = Gemma3ForCausalLM (its
+model at "model"), the mapper from the 0.9.2 wheel (none in 0.9.1). mllama4.py
+Llama4ForConditionalGeneration: language_model = Llama4ForCausalLM, no hf_to_vllm_mapper in
+any wheel (Llama 4's checkpoints name language_model.model.layers.N themselves). qwen3_vl.py
+Qwen3VLForConditionalGeneration (Qwen3VLMoe... subclasses it) and its mapper from 0.11.0;
+qwen3_5.py's classes use Qwen3VL's mapper (0.17.0, 0.19.0 and 0.34.0 wheels).
+gemma4_mm.py Gemma4ForConditionalGeneration: language_model = Gemma4ForCausalLM, its mapper
+"model.language_model." -> "language_model.model." in every wheel 0.19.0-0.34.0. llava.py,
+llava_next.py and mistral3.py: language_model built from text_config (TEXT_BUILT), the mapper
+from the 0.9.2 wheel (none in 0.9.1). Each of these classes builds its language_model at
+maybe_prefix(prefix, "language_model") in every wheel that has its file (gemma3_mm.py,
+mllama4.py, llava.py, mistral3.py, paligemma.py in 0.9.0, 0.13.0, 0.19.0 and 0.27.0; qwen3_vl.py
+and qwen3_vl_moe.py from 0.13.0, qwen3_5.py and gemma4_mm.py in 0.19.0 and 0.27.0)."""
+
+def vllm_wrapped(spec: ModelSpec) -> bool:
+    """Whether vLLM builds this model's decoder layers as language_model.model.layers.N (its
+    ...ForConditionalGeneration class of a WRAPPED model_type), not model.layers.N."""
+    return spec.model_type in WRAPPED \
+        and any(arch.endswith("ForConditionalGeneration") for arch in spec.architectures)
 
 
 class LayerPrefix(NamedTuple):

@@ -19,6 +19,7 @@ from planner.model.exclusion_match import (
     LIST_MATCH,
     WRAPPER_ROOT,
     NameKeeps,
+    bnb_read,
     mapper_splits,
     modelopt_read,
     name_keeps,
@@ -734,8 +735,9 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
     newest) matches it (exclusion_match.LIST_MATCH): an exact one without the entries that name
     no layer; an AWQ, compressed-tensors, bitsandbytes or TorchAO one by its rule in the layers
     Headroom names (their components' other layers as placed, a compressed-tensors list without
-    the entries that name no layer), a ModelOpt one as placed and as matched to those layers
-    (less the entries rooted at a multimodal wrapper that release does not read:
+    the entries that name no layer, a bitsandbytes one as vLLM meets it on a multimodal wrapper:
+    exclusion_match.bnb_read), a ModelOpt one as placed and as matched to those layers (less
+    the entries rooted at a multimodal wrapper that release does not read:
     exclusion_match.wrapper_read), any other as placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
@@ -744,6 +746,8 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
         modules = tuple(m for m in modules if not _names_no_layer(m))
     if match == "modelopt" and not wrapper_read(spec, version):
         modules = tuple(m for m in modules if not m.startswith(WRAPPER_ROOT))
+    if match == "parts":
+        modules = bnb_read(spec, modules)
     placed = parse_exclusions(modules, spec.num_layers)
     if match in (None, "exact"):
         return placed
@@ -783,13 +787,16 @@ def _name_keeps(spec: ModelSpec, version: tuple[int, int, int] | None) -> NameKe
     """exclusion_match.name_keeps of the checkpoint's whole list (its lone projections too:
     QuantSpec.release_exclusions) by its method's rule, with a compressed-tensors checkpoint's
     targets, per spec, a ModelOpt list as vLLM `version` (None: the newest) reads it
-    (exclusion_match.modelopt_read)."""
+    (exclusion_match.modelopt_read), a bitsandbytes one as vLLM meets it on a multimodal
+    wrapper (exclusion_match.bnb_read)."""
     quant = spec.quant
     entries = quant.excluded_modules + tuple(
         f.module for f in quant.module_schemes if f.scheme == "bf16")
     match = LIST_MATCH[quant.method]
     if match == "modelopt":
         entries = modelopt_read(spec, entries, version)
+    if match == "parts":
+        entries = bnb_read(spec, entries)
     return _NAME_KEEPS.get(spec, (mapper_splits(spec, version), wrapper_read(spec, version)),
                            name_keeps, spec, entries, match, quant.targets)
 

@@ -21,6 +21,7 @@ into one in_proj."""
 from typing import Literal, NamedTuple
 
 from planner.model.exclusion_match import ct_entry_matches
+from planner.model.layer_names import WRAPPED, WRAPPED_ROOT, vllm_wrapped
 from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import (
     AttentionMixer,
@@ -367,31 +368,6 @@ text_config resolves to, mlp_activation.text_classes) whose merged layers are re
 self_attn.qkv_proj and mlp.gate_up_proj in every wheel (MERGED_LAYERS' NOTE), and each
 SupportsQuant from 0.25.0. A wrapper around another class, or none, is not checked."""
 
-WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
-"""Where a ...ForConditionalGeneration checkpoint saved by transformers 4.52 or later names its
-decoder layers, and the name vLLM builds them under (the class's language_model, whose model
-holds the layers). A ...ForCausalLM class builds "model.layers.N"."""
-
-WRAPPED: dict[str, Version | None] = {
-    "gemma3": (0, 9, 2), "llama4": None, "qwen3_vl": (0, 11, 0), "qwen3_vl_moe": (0, 11, 0),
-    "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0), "gemma4": (0, 19, 0),
-    "llava": (0, 9, 2), "llava_next": (0, 9, 2), "mistral3": (0, 9, 2), "paligemma": (0, 9, 2)}
-"""The model_types whose ...ForConditionalGeneration class builds its decoder layers as
-language_model.model.layers.N, with the release from which its hf_to_vllm_mapper renames a
-listed model.language_model. name to that (orig_to_new_prefix), which each method applies to
-its list (_maps_names); None: no mapper (a list names the layers as vLLM does or matches none).
-
-NOTE: gemma3_mm.py Gemma3ForConditionalGeneration: language_model = Gemma3ForCausalLM (its
-model at "model"), the mapper from the 0.9.2 wheel (none in 0.9.1). mllama4.py
-Llama4ForConditionalGeneration: language_model = Llama4ForCausalLM, no hf_to_vllm_mapper in
-any wheel (Llama 4's checkpoints name language_model.model.layers.N themselves). qwen3_vl.py
-Qwen3VLForConditionalGeneration (Qwen3VLMoe... subclasses it) and its mapper from 0.11.0;
-qwen3_5.py's classes use Qwen3VL's mapper (0.17.0, 0.19.0 and 0.34.0 wheels).
-gemma4_mm.py Gemma4ForConditionalGeneration: language_model = Gemma4ForCausalLM, its mapper
-"model.language_model." -> "language_model.model." in every wheel 0.19.0-0.34.0. llava.py,
-llava_next.py and mistral3.py: language_model built from text_config (TEXT_BUILT), the mapper
-from the 0.9.2 wheel (none in 0.9.1)."""
-
 MAPPER_FIRST = {"fbgemm_fp8": None, "modelopt": (0, 10, 2), "awq": (0, 11, 1),
                 "awq_marlin": (0, 11, 1), "quark": (0, 11, 1)}
 """NOTE: the releases whose method renames its list with the model's hf_to_vllm_mapper
@@ -416,8 +392,7 @@ def _vllm_names(spec: ModelSpec, entries: tuple[str, ...], method: str, version:
     there (WRAPPED, RENAMED)."""
     root = "model."
     maps = _maps_names(method, version)
-    if spec.model_type in WRAPPED \
-            and any(arch.endswith("ForConditionalGeneration") for arch in spec.architectures):
+    if vllm_wrapped(spec):
         named, root = WRAPPED_ROOT
         first = WRAPPED[spec.model_type]
         if maps and first is not None and version >= first:
