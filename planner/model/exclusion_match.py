@@ -347,6 +347,14 @@ def _skipped(layer: LayerPrefix, entries: tuple[str, ...], match: ListMatch,
                or (layer.component == "experts" and layer.prefix in e) for e in entries)
 
 
+def modelopt_names(name: str, entries: tuple[str, ...]) -> bool:
+    """Whether a ModelOpt list names the one module `name` (a checkpoint's module name) as
+    is_layer_excluded matches a layer's (LIST_MATCH NOTE): listed, an entry inside the name, or
+    a wildcard matching it. Used where the name is the checkpoint's, not vLLM's prefix
+    (startup.stored_gate)."""
+    return _skipped(LayerPrefix(name, (name,), "router"), entries, "modelopt", ())
+
+
 def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
     """A ModelOpt list as apply_vllm_mapper leaves it (MAPPER_FROM NOTE): each
     'X*' whose "*" follows another character than "." read as 'X' and 'X.*'."""

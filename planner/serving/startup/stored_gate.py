@@ -6,66 +6,157 @@ builds it: a ModelOpt gate stored quantized where the file builds it unquantized
 NOTE: a ModelOpt checkpoint quantizes every linear layer its exclude_modules does not name
 (hf_quant_config.json / quantization_config; nvidia's MoE checkpoints name their gates there:
 the catalog's NVFP4 Qwen3-235B), storing the gate's FP8 / NVFP4 weight with its input_scale and
-weight_scale. Read in the 0.9.0, 0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels:
-mixtral.py builds `self.gate` with quant_config=None (ReplicatedLinear; GateLinear from 0.32.0)
-in every release; its MixtralModel.load_weights loop looks each tensor up in params_dict, the
-only guard a missing bias, so `params_dict[name]` raises KeyError for the gate's first scale
-(0.9.0-0.24.0); from 0.25.0 it is AutoWeightsLoader's, which raises ValueError "There is no
-module or parameter named '...gate.input_scale' in MixtralModel" (models/utils.py _load_module;
-the quant config ignores only q/k/v_scale and zero-point suffixes). qwen3_next.py builds the
-gate with quant_config=None from 0.17.0 (router_dtype.GATE_QUANT_CONFIG_SPANS); its load_weights
-loop skips a name missing from params_dict with a warning in 0.17.0-0.24.0 (the gate loads,
-held 16-bit, as planned), and from 0.25.0 AutoWeightsLoader raises as Mixtral's."""
+weight_scale (NVFP4: and weight_scale_2), which a safetensors file lists sorted, input_scale
+first. What each model file's loader does with them (STORED_GATE_LOADS), read in the 0.9.0,
+0.9.2, 0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels, and in every minor where a
+loader changes:
+- "KeyError": a hand-written loop that looks each name up in params_dict, the only guards a
+  missing bias and a k/v scale (maybe_remap_kv_scale_name leaves "input_scale" as it is), so
+  `params_dict[name]` raises for the gate's first scale.
+- "ValueError": AutoWeightsLoader (models/utils.py _load_module) raises "There is no module or
+  parameter named '...gate.input_scale' in ..." (the quant config ignores only q/k/v_scale and
+  zero-point suffixes: QuantizationConfig._ignore_unexpected_suffixes).
+- "skips": a loop that skips a name params_dict lacks, then copies the gate's weight into its
+  16-bit parameter, whose loader (ReplicatedLinear.weight_loader, default_weight_loader) asserts
+  the sizes: an FP8 weight, the 16-bit one's shape, loads (held 16-bit, as planned; its
+  weight_scale dropped); an NVFP4 one, two values a byte ([out, in / 2] uint8:
+  ModelOptNvFp4LinearMethod.create_weights), stops: AssertionError "Tried to load weights of
+  size ...". Other ModelOpt formats (W4A16_AWQ, MXFP4, INT8) are not read here.
+- "quant_config": the file hands the gate the model's quant config, which builds the scales.
+Per file: mixtral.py's gate KeyError to 0.24.0, ValueError from 0.25.0 (MixtralModel's loader
+AutoWeightsLoader's). qwen3_next.py's gate takes the quant config 0.10.2-0.16.0
+(vllm_versions.QWEN3_NEXT_GATE_QUANTIZED_SPAN), skips 0.17.0-0.24.0 (a warning "Parameter ...
+not found in params_dict, skip loading"), ValueError from 0.25.0; its shared_expert_gate,
+built without the quant config in every release (torch.nn.Linear(hidden, 1) 0.10.2-0.13.0,
+ReplicatedLinear(..., quant_config=None) from 0.14.0: weights._shared_expert_gate holds it
+16-bit in each), KeyError 0.10.2-0.12.0, skips 0.13.0-0.24.0, ValueError from 0.25.0.
+deepseek_v2.py (DeepSeek-V2 / V3 / R1, Kimi K2: DeepseekV3ForCausalLM; its gate a
+ReplicatedLinear(quant_config=None), a GateLinear from 0.17.0) KeyError in every release: the
+loop is DeepseekV2ForCausalLM's to 0.20.x, DeepseekV2Model's, which AutoWeightsLoader calls,
+from 0.22.0. llama4.py's router (feed_forward.router) KeyError in every release: Llama4Model's
+loop, which Llama4ForCausalLM's and mllama4.py Llama4ForConditionalGeneration's
+AutoWeightsLoader call. glm4_moe.py's gate (ReplicatedLinear(quant_config=None) in 0.10.0,
+torch.nn.Linear 0.10.1-0.30.0, GateLinear from 0.31.0)
+KeyError 0.10.0-0.25.x, ValueError from 0.26.0 (Glm4MoeModel's loader AutoWeightsLoader's).
+minimax_m2.py's gate KeyError 0.11.1-0.24.0, ValueError from 0.25.0; its checkpoint stores the
+MoE block as block_sparse_moe (MiniMaxM2DecoderLayer.block_sparse_moe), which vLLM prefixes
+"mlp" (layer_names.router_prefix). gpt_oss.py's router (mlp.router) skips in every release
+(0.10.1-0.34.0), silently: a ModelOpt checkpoint takes _load_weights_other, whose last branch
+`if name not in params_dict: continue`."""
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
+from planner.model.exclusion_match import modelopt_names
 from planner.model.layer_names import router_prefix
 from planner.model.quant import QuantScheme, checkpoint_exclusions, stored_format
-from planner.model.spec import ModelSpec
+from planner.model.spec import LayerSpec, ModelSpec, MoeMlp
+from planner.serving.startup.router_dtype import EVERY_RELEASE
 from planner.serving.vllm_versions import (
     QWEN3_MOE_GATE_QUANTIZED_FROM,
     QWEN3_MOE_GPTQ_GATE_DROPPED_FROM,
+    QWEN3_NEXT_GATE_QUANTIZED_SPAN,
     Version,
     version_label,
 )
 
+GateLoad = Literal["quant_config", "skips", "KeyError", "ValueError"]
+
 
 class _GateLoad(NamedTuple):
-    """A model file that builds the gate unquantized: its name, the first release whose loader
-    stops at a quantized gate, and the first whose loader is AutoWeightsLoader (ValueError;
-    KeyError before). The gate's module path is layer_names.router_prefix's."""
+    """A MoE gate a model file builds unquantized: the file, the gate's module in the MoE
+    block, what the file's loader does with the gate's stored scales from each release on
+    (ascending; module NOTE), and the block's name in the checkpoint where vLLM's prefix
+    (layer_names.router_prefix) names it otherwise."""
 
     file: str
-    fails_from: Version
-    auto_from: Version = (0, 25, 0)
+    module: str
+    loads: tuple[tuple[Version, GateLoad], ...]
+    stored_block: str = ""
 
 
-STORED_GATE_FAILS = {
-    "mixtral": _GateLoad("mixtral.py", (0, 9, 0)),
-    "qwen3_next": _GateLoad("qwen3_next.py", (0, 25, 0)),
+def _raises(auto_from: Version | None = None) -> tuple[tuple[Version, GateLoad], ...]:
+    """A hand-written loop's KeyError, AutoWeightsLoader's ValueError from `auto_from`."""
+    return ((EVERY_RELEASE, "KeyError"),) + (((auto_from, "ValueError"),) if auto_from else ())
+
+
+_DEEPSEEK_V2 = (_GateLoad("deepseek_v2.py", "gate", _raises()),)
+STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
+    "mixtral": (_GateLoad("mixtral.py", "gate", _raises((0, 25, 0))),),
+    "qwen3_next": (
+        _GateLoad("qwen3_next.py", "gate", ((EVERY_RELEASE, "quant_config"),
+                                            (QWEN3_NEXT_GATE_QUANTIZED_SPAN[1], "skips"),
+                                            ((0, 25, 0), "ValueError"))),
+        _GateLoad("qwen3_next.py", "shared_expert_gate", ((EVERY_RELEASE, "KeyError"),
+                                                          ((0, 13, 0), "skips"),
+                                                          ((0, 25, 0), "ValueError")))),
+    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "kimi_k2"), _DEEPSEEK_V2),
+    "llama4": (_GateLoad("llama4.py", "router", _raises()),),
+    "glm4_moe": (_GateLoad("glm4_moe.py", "gate", _raises((0, 26, 0))),),
+    "minimax_m2": (_GateLoad("minimax_m2.py", "gate", _raises((0, 25, 0)), "block_sparse_moe"),),
+    "gpt_oss": (_GateLoad("gpt_oss.py", "router", ((EVERY_RELEASE, "skips"),)),),
 }
 """The model_types whose vLLM file is read for a quantized gate it builds unquantized (module
 NOTE); other files' loaders are not read (docs/known-limits.md)."""
 
 
+def _raised(load: _GateLoad, version: Version, family: str) -> str | None:
+    """What vLLM `version`'s loader raises at this gate stored in `family`'s format; None where
+    it loads."""
+    how = [what for start, what in load.loads if start <= version][-1]
+    if how == "KeyError":
+        return "KeyError"
+    if how == "ValueError":
+        return 'ValueError "There is no module or parameter named ..."'
+    if how == "skips" and family == "nvfp4":
+        return 'AssertionError "Tried to load weights of size ..."'
+    return None
+
+
+def _stored_name(layer: LayerSpec, model_type: str, load: _GateLoad) -> str | None:
+    """The gate's module name in the checkpoint ('model.layers.3.mlp.gate'); None where the
+    layer builds none (a dense layer, no shared expert)."""
+    router = router_prefix(layer, model_type)
+    if router is None or load.module == "shared_expert_gate" and not (
+            isinstance(layer.mlp, MoeMlp) and layer.mlp.shared_expert_gate):
+        return None
+    block = router.prefix.rsplit(".", 1)[0]
+    if load.stored_block:
+        block = f"{block.rsplit('.', 1)[0]}.{load.stored_block}"
+    return f"{block}.{load.module}"
+
+
 def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
     """vLLM `version`'s load failure for a ModelOpt checkpoint as stored whose exclude list
-    leaves a MoE gate quantized that the model file builds unquantized (STORED_GATE_FAILS),
-    naming its first such layer; [] for any other checkpoint, release or what-if."""
-    load = STORED_GATE_FAILS.get(spec.model_type)
+    leaves a MoE gate quantized that the model file builds unquantized and whose loader stops
+    at it (STORED_GATE_LOADS), naming its first such layer; [] for any other checkpoint,
+    release or what-if. The list names a gate where it matches the checkpoint's name for it as
+    ModelOpt's is_layer_excluded matches (exclusion_match.modelopt_names), or a router whose
+    vLLM prefix is that name where Headroom places an entry there (a "language_model." root)."""
     quant = spec.quant
-    if load is None or version < load.fails_from or not stored_format(spec, scheme) \
-            or quant.method != "modelopt" or quant.module_formats:
+    if not stored_format(spec, scheme) or quant.method != "modelopt" or quant.module_formats:
         return []
-    gate = _first_unlisted_gate(spec, scheme)
-    if gate is None:
+    failing = [(load, raised) for load in STORED_GATE_LOADS.get(spec.model_type, ())
+               if (raised := _raised(load, version, scheme.family))]
+    if not failing:
         return []
-    raised = 'ValueError "There is no module or parameter named ..."' \
-        if version >= load.auto_from else "KeyError"
-    return [f"vLLM {version_label(version)} stops loading the weights: {load.file} builds "
-            f"{gate} unquantized (quant_config=None), with no parameter for the input_scale / "
-            "weight_scale this ModelOpt checkpoint stores for it (its "
-            f"{quant.excluded_key or 'exclude_modules'} does not name the gate): {raised}."]
+    exclusions = checkpoint_exclusions(spec, scheme)
+    for layer in spec.layers:
+        for load, raised in failing:
+            gate = _stored_name(layer, spec.model_type, load)
+            if gate is None or modelopt_names(gate, quant.excluded_modules) or (
+                    load.module != "shared_expert_gate" and not load.stored_block
+                    and exclusions.excluded(layer.index, "router")):
+                continue
+            how = ("and skips the input_scale / weight_scale this ModelOpt checkpoint stores "
+                   "for it, but its NVFP4 weight, two values a byte, does not fit the 16-bit "
+                   "parameter") if raised.startswith("AssertionError") else (
+                "with no parameter for the input_scale / weight_scale this ModelOpt checkpoint "
+                "stores for it")
+            return [f"vLLM {version_label(version)} stops loading the weights: {load.file} "
+                    f"builds {gate} unquantized (quant_config=None), {how} (its "
+                    f"{quant.excluded_key or 'exclude_modules'} does not name the gate): "
+                    f"{raised}."]
+    return []
 
 
 def gptq_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:

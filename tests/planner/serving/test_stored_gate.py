@@ -1,7 +1,11 @@
-"""A ModelOpt checkpoint storing the MoE gate quantized where vLLM's model file builds it
-unquantized (startup.stored_gate): mixtral.py in every release (KeyError in its load_weights
-loop to 0.24.0, AutoWeightsLoader's ValueError from 0.25.0), qwen3_next.py from 0.25.0 (its
-0.17.0-0.24.0 loop skips the scales with a warning and loads)."""
+"""A ModelOpt checkpoint storing a MoE gate quantized where vLLM's model file builds it
+unquantized (startup.stored_gate), per file and release as its load_weights reads the gate's
+input_scale (sorted first in the safetensors file) and weight: a hand-written loop's
+`params_dict[name]` KeyError, AutoWeightsLoader's ValueError (models/utils.py _load_module), or
+a loop that skips the scales and copies the weight into the 16-bit parameter, whose size
+assert (ReplicatedLinear.weight_loader, default_weight_loader) an NVFP4 weight, [out, in / 2]
+uint8, fails and an FP8 one, [out, in], passes. Read in the 0.9.2, 0.12.0, 0.13.0, 0.17.0,
+0.19.0, 0.24.0, 0.25.0, 0.26.0 and 0.34.0 wheels."""
 
 import copy
 
@@ -12,20 +16,38 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.serving.startup.stored_gate import stored_gate_errors
 from tests.planner.serving.test_fused_shards import _plan_errors
+from tests.planner.serving.test_weights import SMALL_GLM4_MOE
+
+KEY_ERROR = "KeyError"
+VALUE_ERROR = 'ValueError "There is no module or parameter named ..."'
+ASSERTION = 'AssertionError "Tried to load weights of size ..."'
 
 
-def _modelopt(repo: str, exclude: list[str], algo: str = "FP8"):
-    """`repo`'s config.json with an hf_quant_config.json of ModelOpt `algo` excluding
-    `exclude`."""
-    config = copy.deepcopy(catalog_entry(repo).config)
+def _modelopt(config: dict, exclude: list[str], algo: str = "FP8"):
+    """`config` re-exported by ModelOpt: its own quantization_config dropped, an
+    hf_quant_config.json of `algo` excluding `exclude`."""
+    config = {k: v for k, v in copy.deepcopy(config).items() if k != "quantization_config"}
     return parse_model_config(config, {
         "producer": {"name": "modelopt", "version": "0.33.0"},
         "quantization": {"quant_algo": algo, "exclude_modules": exclude}},
-        name=f"{repo}-modelopt")
+        name=f"{config['model_type']}-modelopt")
 
 
-def _errors(spec, version):
-    return stored_gate_errors(spec, checkpoint_scheme(spec), version)
+def _catalog(repo: str, exclude: list[str], algo: str = "FP8"):
+    return _modelopt(catalog_entry(repo).config, exclude, algo)
+
+
+def _raised(spec, version) -> str | None:
+    """What the refusal says vLLM raises, None where it loads."""
+    errors = stored_gate_errors(spec, checkpoint_scheme(spec), version)
+    assert len(errors) <= 1
+    return errors[0].rsplit(": ", 1)[1].rstrip(".") if errors else None
+
+
+def _gate(spec, version) -> str:
+    """The gate the refusal names."""
+    [error] = stored_gate_errors(spec, checkpoint_scheme(spec), version)
+    return error.split(" builds ", 1)[1].split(" ", 1)[0]
 
 
 MIXTRAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
@@ -33,11 +55,11 @@ QWEN3_NEXT = "Qwen/Qwen3-Next-80B-A3B-Instruct"
 
 
 @pytest.mark.parametrize(("version", "raised"), [
-    ((0, 10, 0), "KeyError"), ((0, 24, 0), "KeyError"),
-    ((0, 25, 0), 'ValueError "There is no module or parameter named ..."'),
-    ((0, 34, 0), 'ValueError "There is no module or parameter named ..."')])
+    ((0, 10, 0), KEY_ERROR), ((0, 24, 0), KEY_ERROR),
+    ((0, 25, 0), VALUE_ERROR), ((0, 34, 0), VALUE_ERROR)])
 def test_mixtral_gate_stored_fp8_is_refused(version, raised):
-    [error] = _errors(_modelopt(MIXTRAL, ["lm_head"]), version)
+    spec = _catalog(MIXTRAL, ["lm_head"])
+    [error] = stored_gate_errors(spec, checkpoint_scheme(spec), version)
     assert error.startswith(f"vLLM {'.'.join(map(str, version))} stops loading the weights: "
                             "mixtral.py builds model.layers.0.block_sparse_moe.gate unquantized")
     assert "(its exclude_modules does not name the gate)" in error
@@ -48,38 +70,138 @@ def test_gates_the_list_names_load():
     """ModelOpt's exporter names the gates it leaves 16-bit: nothing to refuse."""
     for kept in (["lm_head", "model.layers.*.block_sparse_moe.gate"], ["*.block_sparse_moe.gate"],
                  ["*gate"]):
-        assert _errors(_modelopt(MIXTRAL, kept), (0, 34, 0)) == []
+        assert _raised(_catalog(MIXTRAL, kept), (0, 34, 0)) is None
 
 
 def test_a_gate_left_quantized_in_one_layer_is_named():
     """Layers 0-30's gates named, layer 31's not: vLLM stops at layer 31's."""
-    spec = _modelopt(MIXTRAL, [f"model.layers.{i}.block_sparse_moe.gate" for i in range(31)])
-    assert "builds model.layers.31.block_sparse_moe.gate unquantized" in _errors(
-        spec, (0, 19, 0))[0]
+    spec = _catalog(MIXTRAL, [f"model.layers.{i}.block_sparse_moe.gate" for i in range(31)])
+    assert _gate(spec, (0, 19, 0)) == "model.layers.31.block_sparse_moe.gate"
 
 
-@pytest.mark.parametrize(("version", "refused"), [
-    ((0, 16, 0), False),  # qwen3_next.py hands the gate the quant config: it loads FP8
-    ((0, 24, 0), False),  # the loop skips the gate's scales with a warning
-    ((0, 25, 0), True), ((0, 34, 0), True)])
-def test_qwen3_next_from_0_25(version, refused):
-    errors = _errors(_modelopt(QWEN3_NEXT, ["lm_head"], "NVFP4"), version)
-    assert bool(errors) is refused
-    assert not errors or "qwen3_next.py builds model.layers.0.mlp.gate unquantized" in errors[0]
+@pytest.mark.parametrize(("version", "fp8", "nvfp4"), [
+    # 0.10.2-0.16.0: qwen3_next.py hands the gate the quant config, which builds the scales
+    ((0, 12, 0), None, None), ((0, 16, 0), None, None),
+    # 0.17.0-0.24.0: quant_config=None; the loop skips a name params_dict lacks ("Parameter ...
+    # not found in params_dict, skip loading") and copies the weight: FP8 2,048 columns fit,
+    # NVFP4's 1,024 bytes do not (hidden 2,048 / 2)
+    ((0, 17, 0), None, ASSERTION), ((0, 24, 0), None, ASSERTION),
+    # 0.25.0 on: Qwen3NextModel.load_weights is AutoWeightsLoader's
+    ((0, 25, 0), VALUE_ERROR, VALUE_ERROR), ((0, 34, 0), VALUE_ERROR, VALUE_ERROR)])
+def test_qwen3_next_router_per_release(version, fp8, nvfp4):
+    """The shared_expert_gate named (and so stored 16-bit): the router alone."""
+    kept = ["lm_head", "*shared_expert_gate"]
+    assert _raised(_catalog(QWEN3_NEXT, kept), version) == fp8
+    assert _raised(_catalog(QWEN3_NEXT, kept, "NVFP4"), version) == nvfp4
+    if fp8 or nvfp4:
+        assert _gate(_catalog(QWEN3_NEXT, kept, "NVFP4"), version) == "model.layers.0.mlp.gate"
+
+
+@pytest.mark.parametrize(("version", "fp8", "nvfp4"), [
+    # torch.nn.Linear(hidden, 1) 0.10.2-0.13.0, ReplicatedLinear(..., quant_config=None) from
+    # 0.14.0: never the quant config. 0.10.2-0.12.0's loop ends `param = params_dict[name]`;
+    # 0.13.0-0.24.0's skips a missing name with a warning; AutoWeightsLoader's from 0.25.0
+    ((0, 11, 0), KEY_ERROR, KEY_ERROR), ((0, 12, 0), KEY_ERROR, KEY_ERROR),
+    ((0, 13, 0), None, ASSERTION), ((0, 16, 0), None, ASSERTION), ((0, 24, 0), None, ASSERTION),
+    ((0, 25, 0), VALUE_ERROR, VALUE_ERROR), ((0, 34, 0), VALUE_ERROR, VALUE_ERROR)])
+def test_qwen3_next_shared_expert_gate_per_release(version, fp8, nvfp4):
+    """Each router named, the shared_expert_gate not ('*mlp.gate' does not match
+    'model.layers.0.mlp.shared_expert_gate')."""
+    kept = ["lm_head", "*mlp.gate"]
+    assert _raised(_catalog(QWEN3_NEXT, kept), version) == fp8
+    assert _raised(_catalog(QWEN3_NEXT, kept, "NVFP4"), version) == nvfp4
+    if fp8 or nvfp4:
+        assert _gate(_catalog(QWEN3_NEXT, kept, "NVFP4"),
+                     version) == "model.layers.0.mlp.shared_expert_gate"
+
+
+@pytest.mark.parametrize("version", [(0, 9, 2), (0, 12, 0), (0, 19, 0), (0, 25, 0), (0, 34, 0)])
+def test_deepseek_v3_and_kimi_k2_key_error_in_every_release(version):
+    """deepseek_v2.py's loop (DeepseekV2ForCausalLM's, DeepseekV2Model's from 0.22.0) ends
+    `param = params_dict[name]` in every release. DeepSeek-V3's first_k_dense_replace 3: the
+    first gate is layer 3's; Kimi K2's 1: layer 1's."""
+    for repo, layer in (("deepseek-ai/DeepSeek-V3", 3), ("moonshotai/Kimi-K2-Instruct", 1)):
+        for algo in ("FP8", "NVFP4"):
+            spec = _catalog(repo, ["lm_head"], algo)
+            assert _raised(spec, version) == KEY_ERROR
+            assert _gate(spec, version) == f"model.layers.{layer}.mlp.gate"
+    assert _raised(_catalog("deepseek-ai/DeepSeek-V3", ["lm_head", "model.layers.*.mlp.gate"]),
+                   version) is None
+
+
+@pytest.mark.parametrize("version", [(0, 9, 2), (0, 19, 0), (0, 25, 0), (0, 34, 0)])
+def test_llama4_router_key_error_in_every_release(version):
+    """Llama4Model.load_weights ends `param = params_dict[name]` (mllama4.py's
+    AutoWeightsLoader hands it the language model's tensors); Maverick's MoE layers are the odd
+    ones (interleave_moe_layer_step 2). The checkpoint names the text model
+    language_model.model.layers.N: placed as the router, that entry keeps it."""
+    spec = _catalog("meta-llama/Llama-4-Maverick-17B-128E-Instruct", ["lm_head"])
+    assert _raised(spec, version) == KEY_ERROR
+    assert _gate(spec, version) == "model.layers.1.feed_forward.router"
+    assert _raised(_catalog("meta-llama/Llama-4-Maverick-17B-128E-Instruct", [
+        "language_model.model.layers.*.feed_forward.router"]), version) is None
+
+
+GLM4_MOE = SMALL_GLM4_MOE
+"""Layer 0 dense, layers 1-3 MoE."""
+
+
+@pytest.mark.parametrize(("version", "raised"), [
+    ((0, 10, 1), KEY_ERROR), ((0, 19, 0), KEY_ERROR), ((0, 25, 0), KEY_ERROR),
+    ((0, 26, 0), VALUE_ERROR), ((0, 34, 0), VALUE_ERROR)])
+def test_glm4_moe_key_error_then_value_error_from_0_26(version, raised):
+    """Glm4MoeModel's own loop to 0.25.x, AutoWeightsLoader from 0.26.0."""
+    spec = _modelopt(GLM4_MOE, ["lm_head"], "NVFP4")
+    assert _raised(spec, version) == raised
+    assert _gate(spec, version) == "model.layers.1.mlp.gate"
+    assert _raised(_modelopt(GLM4_MOE, ["lm_head", "model.layers.1.mlp.gate",
+                                        "model.layers.2.mlp.gate", "model.layers.3.mlp.gate"]),
+                   version) is None
+
+
+@pytest.mark.parametrize(("version", "raised"), [
+    ((0, 11, 1), KEY_ERROR), ((0, 24, 0), KEY_ERROR),
+    ((0, 25, 0), VALUE_ERROR), ((0, 34, 0), VALUE_ERROR)])
+def test_minimax_m2_gate_by_its_checkpoint_name(version, raised):
+    """MiniMaxM2DecoderLayer.block_sparse_moe (vLLM prefix "mlp"): the checkpoint stores
+    block_sparse_moe.gate, which an entry must name; MiniMaxM2Model's loop to 0.24.0,
+    AutoWeightsLoader from 0.25.0."""
+    repo = "MiniMaxAI/MiniMax-M2.5"
+    for kept in (["lm_head"], ["lm_head", "model.layers.*.mlp.gate"]):
+        spec = _catalog(repo, kept)
+        assert _raised(spec, version) == raised
+        assert _gate(spec, version) == "model.layers.0.block_sparse_moe.gate"
+    assert _raised(_catalog(repo, ["model.layers.*.block_sparse_moe.gate"]), version) is None
+
+
+@pytest.mark.parametrize("version", [(0, 10, 1), (0, 19, 0), (0, 34, 0)])
+def test_gpt_oss_router_skips_its_scales(version):
+    """_load_weights_other (neither mxfp4 nor quark) skips a name params_dict lacks without a
+    word: FP8's router loads 16-bit; NVFP4's, 2,880 / 2 = 1,440 bytes a row, stops."""
+    assert _raised(_catalog("openai/gpt-oss-20b", ["lm_head"]), version) is None
+    spec = _catalog("openai/gpt-oss-20b", ["lm_head"], "NVFP4")
+    assert _raised(spec, version) == ASSERTION
+    assert _gate(spec, version) == "model.layers.0.mlp.router"
 
 
 def test_other_checkpoints_are_not_read():
     """A what-if FP8 target has no stored gate; a compressed-tensors or fp8 checkpoint's list
-    does not say what it stores (DeepSeek-V3's FP8 lists nothing and stores its gates bf16)."""
-    spec = _modelopt(MIXTRAL, ["lm_head"])
+    does not say what it stores (DeepSeek-V3's FP8 lists nothing and stores its gates bf16);
+    ModelOpt MIXED_PRECISION leaves an unlisted gate unquantized."""
+    spec = _catalog(MIXTRAL, ["lm_head"])
     assert stored_gate_errors(spec, what_if_scheme("fp8-tensor"), (0, 34, 0)) == []
     config = copy.deepcopy(catalog_entry(MIXTRAL).config)
     config["quantization_config"] = {"quant_method": "fp8", "activation_scheme": "dynamic",
                                      "weight_block_size": [128, 128]}
-    assert _errors(parse_model_config(config), (0, 34, 0)) == []
+    spec = parse_model_config(config)
+    assert stored_gate_errors(spec, checkpoint_scheme(spec), (0, 34, 0)) == []
+    assert _raised(parse_model_config(copy.deepcopy(catalog_entry(
+        "deepseek-ai/DeepSeek-V3").config)), (0, 34, 0)) is None
 
 
 def test_the_plan_is_refused():
-    errors = _plan_errors(_modelopt(MIXTRAL, ["lm_head"]), "0.34.0", tp=2)
+    errors = _plan_errors(_catalog(MIXTRAL, ["lm_head"]), "0.34.0", tp=2)
     assert any("mixtral.py builds model.layers.0.block_sparse_moe.gate unquantized" in e
                for e in errors)
+    errors = _plan_errors(_modelopt(GLM4_MOE, ["lm_head"]), "0.34.0", tp=1)
+    assert any("glm4_moe.py builds model.layers.1.mlp.gate unquantized" in e for e in errors)

@@ -471,6 +471,18 @@ def test_glm5_gate_in_float32_on_vllm_0_25_only(ref_config):
         False] * 8 + [False, False, True, True, True, True, False, False] + [False] * 8
 
 
+SMALL_GLM4_MOE = {"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe",
+                  "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
+                  "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 512,
+                  "moe_intermediate_size": 128, "n_routed_experts": 16,
+                  "num_experts_per_tok": 4, "n_shared_experts": 1, "first_k_dense_replace": 1,
+                  "vocab_size": 1000, "torch_dtype": "bfloat16",
+                  "max_position_embeddings": 4096, "tie_word_embeddings": False,
+                  "num_nextn_predict_layers": 1}
+"""A small GLM-4.5-shaped config: 4 layers, first_k_dense_replace 1: layer 0 dense, layers 1-3
+MoE of hidden 256, 16 experts, one MTP layer."""
+
+
 def test_glm4_moe_router_in_float32_from_vllm_0_10_1():
     # vLLM glm4_moe.py Glm4MoE: gate ReplicatedLinear(hidden, n_routed_experts) and an
     # unconditional gate.e_score_correction_bias torch.empty(n_routed_experts), both in the
@@ -478,15 +490,9 @@ def test_glm4_moe_router_in_float32_from_vllm_0_10_1():
     # dtype=torch.float32 from 0.10.1 (GateLinear(params_dtype=torch.float32) from 0.32.0):
     # float32 on every GPU, whole on every rank (vllm_versions.GLM4_MOE_GATE_FP32_FROM).
     # glm4_moe_lite.py's Glm4MoeLite is that class; glm4_moe_mtp.py's draft a Glm4MoeDecoderLayer.
-    # A small config: 4 layers, first_k_dense_replace 1: 3 MoE layers of hidden 256, 16 experts;
+    # SMALL_GLM4_MOE: 3 MoE layers of hidden 256, 16 experts;
     # router 256 x 16 + 16 bias = 4,112 parameters a layer (the bias was left out: 4,096).
-    config = {"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe",
-              "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
-              "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 512,
-              "moe_intermediate_size": 128, "n_routed_experts": 16, "num_experts_per_tok": 4,
-              "n_shared_experts": 1, "first_k_dense_replace": 1, "vocab_size": 1000,
-              "torch_dtype": "bfloat16", "max_position_embeddings": 4096,
-              "tie_word_embeddings": False, "num_nextn_predict_layers": 1}
+    config = SMALL_GLM4_MOE
     a100 = GPU_PRESETS["a100-80gb"]
     for model_type in ("glm4_moe", "glm4_moe_lite"):
         spec = parse_model_config({**config, "model_type": model_type}, name=model_type)
