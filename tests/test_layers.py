@@ -11,12 +11,15 @@ FORBIDDEN_IN_PLANNER = {
     "streamlit", "probes", "cli", "ui", "pages", "huggingface_hub", "psutil", "pynvml",
     "requests", "httpx", "urllib", "socket", "http", "subprocess",
 }
-"""planner/ is pure: stdlib + pydantic. Its CLI shim (__main__.py) is the one exception."""
+"""planner/ is pure: stdlib + pydantic, and the regex package vLLM matches quantization lists'
+"re:" patterns with (one home: exclusion_match). Its CLI shim (__main__.py) is the one
+exception."""
 
 SOLE_IMPORTER = {
     "pynvml": "probes/nvml.py",
     "psutil": "probes/host.py",
     "huggingface_hub": "probes/hub.py",
+    "regex": "planner/model/exclusion_match.py",
 }
 
 

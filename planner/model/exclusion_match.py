@@ -9,6 +9,8 @@ import re
 from fnmatch import fnmatch
 from typing import Literal, NamedTuple
 
+import regex
+
 from planner.model.layer_names import (
     WRAPPED_ROOT,
     LayerPrefix,
@@ -211,15 +213,31 @@ def names_no_layer(name: str) -> bool:
 
 def ct_entry_matches(name: str, entry: str) -> bool:
     """Whether one compressed-tensors list entry names the layer `name`: equal to it, or a
-    "re:" pattern re.match-ing it from its start ('re:.*mlp.gate' matches 'model.layers.0.mlp.
-    gate_up_proj' too: nothing ties the pattern to the name's end).
+    "re:" pattern matching it from its start with the regex package, as vLLM matches it
+    ('re:.*mlp.gate' matches 'model.layers.0.mlp.gate_up_proj' too: nothing ties the pattern to
+    the name's end).
 
     NOTE: compressed_tensors/utils.py _is_equal_or_regex_match (0.9.0-0.29.0 wheels),
     quantization/utils/config_utils.py is_equal_or_regex_match (0.30.0-0.34.0, use_fnmatch
-    False): `re.match(target[3:], value)` for a "re:" target, else `target == value`."""
+    False): `re.match(target[3:], value)` for a "re:" target, else `target == value`, where
+    both files `import regex as re` (read in the 0.19.0, 0.20.2, 0.22.0, 0.29.0, 0.30.0 and
+    0.34.0 wheels): the regex package, which reads patterns Python's re refuses (a
+    variable-width look-behind, an inline flag after the start, a Unicode property class)."""
     if entry.startswith("re:"):
-        return re.match(entry[3:], name) is not None
+        return regex.match(entry[3:], name) is not None
     return entry == name
+
+
+def ct_pattern_error(entry: str) -> str | None:
+    """Why vLLM cannot compile a compressed-tensors "re:" entry (ct_entry_matches): the regex
+    package's error, None for a plain entry or a pattern it reads."""
+    if not entry.startswith("re:"):
+        return None
+    try:
+        regex.compile(entry[3:])
+    except regex.error as err:
+        return str(err)
+    return None
 
 
 def _ct_listed(name: str, entries: tuple[str, ...]) -> bool:

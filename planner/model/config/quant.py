@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Literal
 
 from planner.jsondoc import json_kind
-from planner.model.exclusion_match import ct_takes_lm_head
+from planner.model.exclusion_match import ct_pattern_error, ct_takes_lm_head
 from planner.model.layer_names import FUSED_SHARDS, layer_prefixes, router_prefix
 from planner.model.quant import OCP_MX_GROUP_SIZE, TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
@@ -770,15 +770,13 @@ def _ct_targets(groups: dict, where: str) -> tuple[str, ...]:
 
 
 def _ct_patterns(entries: tuple[str, ...], where: str) -> None:
-    """Refuse a compressed-tensors "re:" target or ignore entry that is no regular expression:
-    vLLM's re.match raises on it while the model is built (exclusion_match.ct_entry_matches)."""
+    """Refuse a compressed-tensors "re:" target or ignore entry that the regex package vLLM
+    matches with cannot compile: its regex.error, no ValueError, stops vLLM building the model
+    (exclusion_match.ct_entry_matches, ct_pattern_error)."""
     for entry in entries:
-        if entry.startswith("re:"):
-            try:
-                re.compile(entry[3:])
-            except re.error as err:
-                raise ConfigError(f"config.json: {where}: {entry!r} is not a regular expression "
-                                  f"({err}); vLLM's re.match stops on it") from None
+        if (err := ct_pattern_error(entry)) is not None:
+            raise ConfigError(f"config.json: {where}: {entry!r} is not a regular expression "
+                              f"({err}); vLLM's regex.match stops on it")
 
 
 def _ct_nvfp4(args: dict) -> bool:

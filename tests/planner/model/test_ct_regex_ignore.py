@@ -45,6 +45,13 @@ def _spec(repo: str, ignore: list[str]):
     # a plain entry is compared whole
     ("model.layers.3.mlp.gate", "mlp.gate", False),
     ("model.layers.3.mlp.gate", "model.layers.3.mlp.gate", True),
+    # vLLM matches with the regex package (`import regex as re`: compressed_tensors/utils.py
+    # 0.9.0-0.29.0, utils/config_utils.py 0.30.0-0.34.0), which reads what Python's re refuses:
+    # a variable-width look-behind, an inline flag after the start
+    ("model.layers.3.mlp.gate", r"re:.*(?<=mlp|shared_expert)\.gate$", True),
+    ("model.layers.3.mlp.shared_expert_gate", r"re:.*(?<=mlp|shared_expert)\.gate$", False),
+    ("model.layers.3.mlp.gate", r"re:.*(?i)MLP\.GATE$", True),
+    ("model.layers.3.mlp.gate_up_proj", r"re:.*(?i)MLP\.GATE$", False),
 ])
 def test_ct_entry_matches(name, entry, matches):
     assert ct_entry_matches(name, entry) is matches

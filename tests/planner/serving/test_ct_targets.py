@@ -121,6 +121,20 @@ def test_attention_only_group_is_left_out():
 
 
 def test_bad_pattern_is_one_line():
-    """A "re:" entry Python cannot compile: vLLM's re.match stops on it; refused in one line."""
+    """A "re:" entry the regex package cannot compile either ("missing )"): vLLM's
+    regex.match raises regex.error (no ValueError, which no caller catches) building the first
+    layer it reaches; refused in one line."""
     with pytest.raises(ConfigError, match=r"'re:\.\*mlp\.\(gate' is not a regular expression"):
         _spec("meta-llama/Llama-3.1-8B-Instruct", ["Linear"], ["re:.*mlp.(gate"])
+
+
+def test_pattern_only_the_regex_package_reads_plans():
+    """vLLM compiles "re:" entries with the regex package (`import regex as re`:
+    compressed_tensors/utils.py 0.9.0-0.29.0, utils/config_utils.py 0.30.0-0.34.0), whose
+    variable-width look-behind Python's re refuses ("look-behind requires fixed-width
+    pattern"): the checkpoint loads, each Qwen3-30B-A3B router 'model.layers.N.mlp.gate' is
+    ignored, 48 x 524,288 = 25,165,824 B 16-bit (was refused: exit 2)."""
+    spec = _spec("Qwen/Qwen3-30B-A3B", ["Linear"],
+                 ["lm_head", r"re:.*(?<=mlp|shared_expert)\.gate$"])
+    assert _weights(spec).router_bytes == QWEN3_LAYERS * 524_288 == 25_165_824
+    assert _errors(spec, (0, 19, 0)) == []
