@@ -798,11 +798,13 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     parts.append(f"--max-model-len {max_model_len}")
     if s.kv_cache_memory_bytes:
         parts.append(f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes}")
-    else:
-        parts.append(f"--gpu-memory-utilization {number_as_given(s.gpu_memory_utilization)}")
-        if vllm_rules(s.vllm_version).extensible_kv_cache:
-            # the pool sized as planned (vllm_versions.EXTENSIBLE_KV_CACHE_FROM)
-            parts.append("--no-enable-extensible-kv-cache")
+    # with a given pool too: vLLM still checks the free memory at start-up against it
+    # (v1/worker/utils.py request_memory, called by gpu_worker.py init_device whatever
+    # kv_cache_memory_bytes says, 0.10.2, 0.19.0 and 0.34.0 wheels), as the plan does
+    parts.append(f"--gpu-memory-utilization {number_as_given(s.gpu_memory_utilization)}")
+    if not s.kv_cache_memory_bytes and vllm_rules(s.vllm_version).extensible_kv_cache:
+        # the pool sized as planned (vllm_versions.EXTENSIBLE_KV_CACHE_FROM)
+        parts.append("--no-enable-extensible-kv-cache")
     parts.append(f"--max-num-batched-tokens {mbt}")
     parts.append(f"--max-num-seqs {seqs}")
     if s.block_size is not None:

@@ -112,6 +112,25 @@ def test_kv_cache_memory_skips_profiling():
     assert "--kv-cache-memory-bytes " in p.vllm_command
 
 
+def test_a_given_kv_pool_keeps_the_utilization_vllm_still_checks_free_memory_against():
+    # audit57: --kv-cache-memory-bytes 8G --gpu-memory-utilization 0.8 on an H100 with 10 GiB
+    # held by another process plans (79.19 - 10 = 69.19 GiB free >= 0.8 x 79.19 = 63.35 GiB),
+    # but the command dropped the 0.8, so vLLM checked its default 0.9 x 79.19 = 71.27 GiB
+    # and refused to start ("Free memory on device ... is less than desired GPU memory
+    # utilization"): v1/worker/utils.py request_memory, run by gpu_worker.py init_device
+    # whatever kv_cache_memory_bytes says (0.10.2 inline there, 0.19.0 and 0.34.0 wheels)
+    busy_h100 = preset_cluster("h100-sxm", 1).model_copy(update={"nodes": (
+        preset_cluster("h100-sxm", 1).nodes[0].model_copy(
+            update={"memory_used_bytes": (10 * GIB,)}),
+    )})
+    given = plan(PlanRequest(model=LLAMA_8B, cluster=busy_h100, engine=V019.model_copy(
+        update={"kv_cache_memory_bytes": 8 * GIB, "gpu_memory_utilization": 0.8})))
+    assert given.fits, given.errors
+    words = given.vllm_command.split()
+    assert words[words.index("--gpu-memory-utilization") + 1] == "0.8"
+    assert words[words.index("--kv-cache-memory-bytes") + 1] == str(8 * GIB)
+
+
 def test_nvlink_over_more_gpus_than_a_bridge_joins_is_named():
     # RTX 3090 preset: "PCIe 4.0 x16; optional 2-way NVLink 3 bridge" (GA102 whitepaper):
     # TP=8 over --link nvlink was planned and timed as if all 8 shared NVLink
