@@ -12,6 +12,7 @@ from typing import Literal, NamedTuple
 import regex
 
 from planner.model.layer_names import (
+    WRAPPED,
     WRAPPED_ROOT,
     LayerPrefix,
     layer_prefixes,
@@ -245,6 +246,36 @@ def _ct_listed(name: str, entries: tuple[str, ...]) -> bool:
     return any(ct_entry_matches(name, entry) for entry in entries)
 
 
+def ct_read(spec: ModelSpec, entries: tuple[str, ...],
+            version: tuple[int, int, int] | None = None) -> tuple[str, ...]:
+    """A compressed-tensors ignore list or targets as vLLM `version` (None: the newest) matches
+    them against the names ct_named gives: where the class's hf_to_vllm_mapper renames
+    WRAPPED_ROOT (layer_names.WRAPPED), an entry rooted at 'model.language_model.' read at
+    'language_model.model.'; a "re:" entry as written.
+
+    NOTE: CompressedTensorsConfig.apply_vllm_mapper (compressed_tensors.py 0.13.0, 0.19.0 and
+    0.34.0 wheels) maps a target or ignore entry through the mapper where `"." in target and not
+    target.startswith("re:")`; 0.9.2-0.12.0 hand the whole list to hf_to_vllm_mapper.apply_list,
+    whose prefixes no "re:" entry starts with."""
+    first = WRAPPED.get(spec.model_type)
+    if not vllm_wrapped(spec) or first is None or version is not None and version < first:
+        return entries
+    named, vllm_root = WRAPPED_ROOT
+    return tuple(vllm_root + e.removeprefix(named) if e.startswith(named) else e
+                 for e in entries)
+
+
+def ct_named(spec: ModelSpec, layer: LayerPrefix) -> LayerPrefix:
+    """`layer` under the names vLLM builds it with, which should_ignore_layer and
+    find_matched_target see: 'language_model.model.layers.N.…' where layer_names.vllm_wrapped,
+    else as Headroom names it ('model.layers.N.…')."""
+    if not vllm_wrapped(spec):
+        return layer
+    root = WRAPPED_ROOT[1]
+    return layer._replace(prefix=root + layer.prefix.removeprefix("model."),
+                          names=tuple(root + n.removeprefix("model.") for n in layer.names))
+
+
 EXPERT_PROJECTIONS = ("gate_proj", "up_proj", "down_proj")
 """The names under which vLLM asks a compressed-tensors list about a FusedMoE layer:
 '{prefix}.0.gate_proj' and so on (ct_ignored NOTE)."""
@@ -386,14 +417,19 @@ def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,
     """The components and lone modules an AWQ ("substring"), compressed-tensors ("regex"),
     ModelOpt ("modelopt"), bitsandbytes ("parts") or TorchAO ("dotted") list keeps 16-bit in
     each decoder layer, a compressed-tensors one with the layers its `targets` leave
-    (QuantSpec.targets); a ModelOpt list as one release reads it (modelopt_read)."""
+    (QuantSpec.targets), both matched under vLLM's names (ct_read, ct_named); a ModelOpt list
+    as one release reads it (modelopt_read)."""
     read: dict[int, frozenset[str]] = {}
     kept: dict[int, frozenset[str]] = {}
     alone: list[str] = []
+    regex_list = match == "regex"
+    if regex_list:
+        entries, targets = ct_read(spec, entries), ct_read(spec, targets)
     for layer in spec.layers:
         router = router_prefix(layer, spec.model_type)
         found = layer_prefixes(layer, spec.model_type) + ([router] if router else [])
-        flagged = [(item, _skipped(item, entries, match, targets)) for item in found]
+        flagged = [(item, _skipped(ct_named(spec, item) if regex_list else item, entries, match,
+                                   targets)) for item in found]
         skipped: dict[str, list[bool]] = {}
         for item, flag in flagged:
             skipped.setdefault(item.component, []).append(flag)

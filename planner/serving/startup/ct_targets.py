@@ -17,6 +17,8 @@ from planner.model.exclusion_match import (
     EXPERT_PROJECTIONS,
     ct_entry_matches,
     ct_ignored,
+    ct_named,
+    ct_read,
     ct_targeted,
 )
 from planner.model.layer_names import LayerPrefix, layer_prefixes, router_prefix
@@ -44,16 +46,18 @@ def ct_target_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
             or version >= CT_TARGET_MISS_UNQUANTIZED_FROM or not stored_format(spec, scheme):
         return []
     _, entries = quant.release_exclusions(version)
+    entries, targets = ct_read(spec, entries, version), ct_read(spec, quant.targets, version)
     for layer in spec.layers:
         found = layer_prefixes(layer, spec.model_type)
         router = router_prefix(layer, spec.model_type)
         if router is not None and gate_takes_quant_config(spec, version):
             found.insert(sum(item.component == "attention" for item in found), router)
-        missed = next((item for item in found if not ct_ignored(item, entries)
-                       and not ct_targeted(item, quant.targets)), None)
+        missed = next((named for named in (ct_named(spec, item) for item in found)
+                       if not ct_ignored(named, entries) and not ct_targeted(named, targets)),
+                      None)
         if missed is not None:
             return [f"vLLM {version_label(version)} stops building the model: Unable to find "
-                    f"matching target for {_asked(missed, quant.targets)} in the "
+                    f"matching target for {_asked(missed, targets)} in the "
                     "compressed-tensors config. (find_matched_target: no target of the "
                     f"checkpoint's config_groups ({', '.join(quant.targets)}) takes it by "
                     "name, class or shards, and its ignore list does not name it; vLLM "

@@ -138,3 +138,38 @@ def test_pattern_only_the_regex_package_reads_plans():
                  ["lm_head", r"re:.*(?<=mlp|shared_expert)\.gate$"])
     assert _weights(spec).router_bytes == QWEN3_LAYERS * 524_288 == 25_165_824
     assert _errors(spec, (0, 19, 0)) == []
+
+
+# Qwen3-VL-30B-A3B-Instruct (Qwen3VLMoeForConditionalGeneration): the text model's 48 layers and
+# gates as Qwen3-30B-A3B's, built by vLLM as language_model.model.layers.N (qwen3_vl.py,
+# maybe_prefix(prefix, "language_model"); layer_names.WRAPPED). Its hf_to_vllm_mapper
+# (orig_to_new_prefix "model.language_model." -> "language_model.model.", 0.11.0 on) renames a
+# literal entry holding a "." (CompressedTensorsConfig.apply_vllm_mapper._map_target, 0.13.0,
+# 0.19.0 and 0.34.0 wheels), never a "re:" one, and should_ignore_layer matches the result
+# against vLLM's name. One gate kept: 47 x 135,168 + 524,288 = 6,877,184 B; none:
+# 48 x 135,168 = 6,488,064 B; all: 48 x 524,288 = 25,165,824 B.
+VL_MOE = "Qwen/Qwen3-VL-30B-A3B-Instruct"
+
+
+@pytest.mark.parametrize(("entry", "router_bytes"), [
+    # the checkpoint's own name, renamed by the mapper: layer 0's gate kept
+    ("model.language_model.layers.0.mlp.gate", 47 * 135_168 + 524_288),
+    # vLLM's own name, left alone by the mapper
+    ("language_model.model.layers.0.mlp.gate", 6_877_184),
+    # the text class's name: no layer vLLM builds here
+    ("model.layers.0.mlp.gate", 48 * 135_168),
+    # a pattern is not renamed; re.match from the start of 'language_model.model.layers.N...'
+    (r"re:model\.layers\.\d+\.mlp\.gate$", 6_488_064),
+    (r"re:language_model\.model\.layers\.\d+\.mlp\.gate$", 48 * 524_288),
+])
+def test_wrapped_text_layers_are_matched_under_vllm_names(entry, router_bytes):
+    spec = _spec(VL_MOE, ["Linear"], ["lm_head", entry])
+    assert _weights(spec).router_bytes == router_bytes
+
+
+def test_wrapped_untargeted_gate_is_quoted_under_vllm_name():
+    """find_matched_target's ValueError names the layer as vLLM built it."""
+    spec = _spec(VL_MOE, ATTENTION_AND_EXPERTS, ["lm_head"])
+    [error] = _errors(spec, (0, 19, 0))
+    assert "Unable to find matching target for language_model.model.layers.0.mlp.gate in " \
+        "the compressed-tensors config." in error
