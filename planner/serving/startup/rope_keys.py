@@ -10,7 +10,7 @@ import math
 from planner.model.config.families import MLA_ONLY_TYPES
 from planner.model.config.length import rope_layer_types
 from planner.model.spec import ModelSpec, RopeBlock, RopeKey, WindowInputs
-from planner.serving.startup.transformers4_rope import llama3_validation_error
+from planner.serving.startup.transformers4_rope import llama3_class_error, llama3_validation_error
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
@@ -77,7 +77,8 @@ def llama3_original_errors(spec: ModelSpec, version: Version, overridden: bool =
     which vLLM copies into the block, unless the text config's transformers 4 class validates
     a rope_scaling block at load (transformers4_rope.llama3_validation_error; not asked where
     --hf-overrides sets the rope block, `overridden`: vLLM applies it after the load). []
-    elsewhere.
+    elsewhere, and where the class's own validator refuses any llama3 block first
+    (transformers4_rope.own_validator_errors).
 
     NOTE: get_rope reads `rope_scaling["original_max_position_embeddings"]` for llama3
     (rotary_embedding.py, 0.9.2 wheel; `rope_parameters[...]`, rotary_embedding/__init__.py,
@@ -99,6 +100,8 @@ def llama3_original_errors(spec: ModelSpec, version: Version, overridden: bool =
     if w is None or version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_nested:
         return []
     if [r.rope_type for r in w.ropes] != ["llama3"] or w.ropes[0].original_max_position_embeddings:
+        return []
+    if not overridden and llama3_class_error(w, version):
         return []
     if not reads_rope_object(w, version):
         return []

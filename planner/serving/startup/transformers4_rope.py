@@ -1,9 +1,10 @@
 """What transformers 4, the one vLLM 0.12.0-0.19.0 run (wheel METADATA `transformers<5,>=4.56.0`:
 vllm_versions.TRANSFORMERS_5_ALLOWED_FROM), does to config.json's rope object before vLLM
 builds the model, where vLLM then stops: a rope object nested by layer type gets the config's
-rope_theta written in beside its blocks (nested_theta_errors), and the config classes that
+rope_theta written in beside its blocks (nested_theta_errors), the config classes that
 validate a rope_scaling block at load refuse a llama3 block without
-original_max_position_embeddings before vLLM would fill it (llama3_validation_error).
+original_max_position_embeddings before vLLM would fill it (llama3_validation_error), and those
+with a validator of their own refuse any llama3 block (own_validator_errors).
 Read in the transformers 4.57.6 wheel (models/<type>/configuration_<type>.py, every config
 class's __init__ read by an AST scan) and the vLLM 0.12.0-0.19.0 wheels."""
 
@@ -86,8 +87,36 @@ vLLM loads with its own classes (none calls it: transformers_utils/configs/, 0.1
 0.19.0). rope_config_validation reads config.rope_scaling only (never rope_parameters), and
 _validate_llama3_parameters requires "original_max_position_embeddings" (_check_received_keys:
 KeyError) and then compares it `>= config.max_position_embeddings` (modeling_rope_utils.py,
-4.57.6). Classes with a validator of their own (Phi3Config, OlmoConfig, Olmo2Config,
-Olmo3Config: `_rope_scaling_validation`, a ValueError on any llama3 block) are not modelled."""
+4.57.6). Phi3Config, OlmoConfig and Olmo2Config run a validator of their own instead
+(OWN_VALIDATOR_TYPES); Olmo3Config's `_rope_scaling_validation` calls rope_config_validation,
+but vLLM 0.11.0-0.18.1 load olmo3 with their own class (not modelled: 0.19.0, which loads
+transformers' Olmo3Config)."""
+
+_OLMO_BLOCK = "a block of two fields, `type` 'linear' or 'dynamic' and a float `factor` above 1"
+
+OWN_VALIDATOR_TYPES: dict[str, tuple[str, str]] = {
+    "phi3": ("Phi3Config", "a longrope block of three fields, `type`, `short_factor` and "
+             "`long_factor` (`type` su or yarn renamed longrope first)"),
+    "olmo": ("OlmoConfig", _OLMO_BLOCK),
+    "olmo2": ("Olmo2Config", _OLMO_BLOCK),
+}
+"""The text config model_types whose transformers 4 config class checks rope_scaling with a
+validator of its own as it loads config.json, with the class and the one block it takes: any
+llama3 block raises ValueError there, original_max_position_embeddings or not.
+
+NOTE: Phi3Config / OlmoConfig / Olmo2Config.__init__ set self.rope_scaling, then (Phi3Config
+after _rope_scaling_adjustment) call _rope_scaling_validation, which raises ValueError unless
+the block has exactly three (Phi-3) / two (OLMo) keys, its `type` key (never `rope_type`) is
+'longrope' / 'linear' or 'dynamic', and its factors are of those forms
+(configuration_phi3.py, configuration_olmo.py, configuration_olmo2.py: the same in the 4.51.1,
+4.56.0 and 4.57.6 wheels). vLLM registers no class of its own for them (_CONFIG_REGISTRY,
+transformers_utils/config.py, 0.9.0, 0.11.0, 0.12.0, 0.18.1, 0.19.0 wheels). The 0.9.0-0.11.0
+wheels require `transformers>=4.51.1` / `>=4.53.2` / `>=4.55.2` (0.9.0, 0.10.0, 0.10.2 and
+0.11.0 METADATA), uncapped, and 0.11.1-0.19.0 `transformers<5,>=4.56.0`; Headroom plans
+every release before TRANSFORMERS_5_ALLOWED_FROM under transformers 4, as its other rope rules.
+transformers 5.5.3's OlmoConfig / Olmo2Config have no validator of their own; its
+Phi3Config.validate_rope still refuses a rope_type other than default or longrope (whether vLLM
+0.19.1 on run it as they load the config is not read: planned there)."""
 
 
 def _written_beside(w: WindowInputs, version: Version) -> str | None:
@@ -174,3 +203,31 @@ def llama3_validation_error(w: WindowInputs, version: Version) -> str | None:
             "only after the load, and under transformers 5, from vLLM "
             f"{version_label(TRANSFORMERS_5_ALLOWED_FROM)}, standardize_rope_params fills it "
             "first). Give it in the block (Llama-3.1: 8192), or plan a later release.")
+
+
+def own_validator_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
+    """transformers 4's ValueError loading config.json's flat llama3 rope_scaling block for a
+    class with a validator of its own (OWN_VALIDATOR_TYPES), on vLLM `version` before
+    TRANSFORMERS_5_ALLOWED_FROM; [] elsewhere, and where --hf-overrides sets the rope block
+    (`overridden`: config.json's own is not known). E.g. Phi-4 (model_type phi3) given
+    Llama-3.1's block: refused on 0.9.0-0.19.0 whether or not the block gives
+    original_max_position_embeddings."""
+    w = spec.window
+    error = None if w is None or overridden else llama3_class_error(w, version)
+    return [error] if error else []
+
+
+def llama3_class_error(w: WindowInputs, version: Version) -> str | None:
+    """own_validator_errors' error for the text config `w`, or None; rope_keys.
+    llama3_original_errors asks it too, as the load stops before get_rope's KeyError."""
+    if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
+        return None
+    if w.text_model_type not in OWN_VALIDATOR_TYPES or "llama3" not in (
+            r.rope_type for r in w.ropes):
+        return None
+    name, takes = OWN_VALIDATOR_TYPES[w.text_model_type]
+    return (f"ValueError from {name}._rope_scaling_validation: it takes only {takes} (vLLM "
+            f"{version_label(version)} runs transformers 4, whose config class for model_type "
+            f"'{w.text_model_type}' validates rope_scaling with its own rules as it loads "
+            "config.json and refuses this llama3 block, original_max_position_embeddings or "
+            "not). Give rope_scaling a block its class takes, or plan a later release.")

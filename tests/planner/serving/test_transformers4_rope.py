@@ -21,9 +21,10 @@ import json
 
 import pytest
 
+from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.startup.rope_keys import llama3_original_errors
-from planner.serving.startup.transformers4_rope import nested_theta_errors
+from planner.serving.startup.transformers4_rope import nested_theta_errors, own_validator_errors
 from tests.cli.conftest import plan_errors
 from tests.conftest import load_ref_config
 
@@ -182,3 +183,56 @@ def test_the_cli_plan_refuses_on_0_19_0_and_fits_on_0_19_1(capsys, tmp_path, con
     fits, errors = plan_errors(capsys, *argv, "--vllm-version", "0.19.0", word=word)
     assert (fits, len(errors)) == (False, 1)
     assert plan_errors(capsys, *argv, "--vllm-version", "0.19.1", word=word) == (True, [])
+
+
+PHI4 = catalog_entry("microsoft/phi-4").config
+"""model_type phi3 (Phi3Config under transformers 4), rope_scaling null, top-level
+original_max_position_embeddings 16,384."""
+LLAMA31 = {**LLAMA3, "original_max_position_embeddings": 8192}
+"""Llama-3.1's whole block (meta-llama__Meta-Llama-3.1-8B.json): nothing missing."""
+
+
+def _own(version: tuple[int, int, int], model_type: str, block: dict,
+         overridden: bool = False) -> list[str]:
+    config = {**copy.deepcopy(PHI4), "model_type": model_type, "rope_scaling": block}
+    return own_validator_errors(parse_model_config(config), version, overridden)
+
+
+@pytest.mark.parametrize(("model_type", "name"), [
+    ("phi3", "Phi3Config"), ("olmo", "OlmoConfig"), ("olmo2", "Olmo2Config")])
+@pytest.mark.parametrize("version", [(0, 9, 2), (0, 12, 0), (0, 19, 0)])
+def test_an_own_validator_refuses_even_a_whole_llama3_block(model_type, name, version):
+    # _rope_scaling_validation wants exactly 3 (Phi-3) / 2 (OLMo) keys and a `type` key; the
+    # whole Llama-3.1 block has 5 keys and spells rope_type: ValueError at load, 4.51.1-4.57.6
+    (error,) = _own(version, model_type, LLAMA31)
+    assert error.startswith(f"ValueError from {name}._rope_scaling_validation: it takes only ")
+    assert f"for model_type '{model_type}' validates rope_scaling with its own rules" in error
+
+
+def test_an_own_validator_stops_before_get_rope_reads_the_key():
+    # on 0.9.2 a block without original_max_position_embeddings would stop get_rope with a
+    # KeyError (llama3_original_errors), but the class's ValueError comes first, at load
+    config = {**copy.deepcopy(PHI4), "model_type": "olmo2", "rope_scaling": LLAMA3}
+    spec = parse_model_config(config)
+    assert llama3_original_errors(spec, (0, 9, 2)) == []
+    assert own_validator_errors(spec, (0, 9, 2), False)[0].startswith("ValueError from Olmo2")
+
+
+@pytest.mark.parametrize(("version", "model_type", "block", "overridden"), [
+    ((0, 19, 1), "phi3", LLAMA31, False),  # transformers 5: not planned as refused
+    ((0, 19, 0), "llama", LLAMA31, False),  # LlamaConfig's rope_config_validation takes it
+    ((0, 19, 0), "phi3", None, False),      # Phi-4 as published
+    ((0, 19, 0), "phi3", LLAMA31, True),    # an --hf-overrides block is applied after load
+])
+def test_no_own_validator_error(version, model_type, block, overridden):
+    assert _own(version, model_type, block, overridden) == []
+
+
+def test_the_cli_refuses_phi4_with_a_llama3_block(capsys, tmp_path):
+    # planned as fitting on 0.19.0 before this refusal
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**PHI4, "rope_scaling": LLAMA31}))
+    argv = ("--model", str(path), "--gpu", "h100-sxm")
+    word = "ValueError from Phi3Config._rope_scaling_validation"
+    fits, errors = plan_errors(capsys, *argv, "--vllm-version", "0.19.0", word=word)
+    assert (fits, len(errors)) == (False, 1)
