@@ -295,12 +295,13 @@ def ct_ignored(layer: LayerPrefix, entries: tuple[str, ...]) -> bool:
     the shards: a "re:" entry matching 'mlp.gate_up_proj' but neither shard keeps it 16-bit
     from 0.30.0 only (planned so; docs/known-limits.md). compressed_tensors_moe.py
     get_moe_method asks get_scheme_dict of '{prefix}.0.gate_proj', '.0.up_proj' and
-    '.0.down_proj' (0.9.0-0.31.0 these names; 0.32.0-0.34.0 the layer's ckpt_*_proj_name,
+    '.0.down_proj' (0.12.0-0.31.0 these names; 0.32.0-0.34.0 the layer's ckpt_*_proj_name,
     these by default) and builds UnquantizedFusedMoEMethod where all are ignored; some but
-    not all raise "All MoE projections need to have same quantization scheme" (not checked
-    here: planned quantized)."""
+    not all raise "All MoE projections need to have same quantization scheme"
+    (startup.ct_expert_projections: planned quantized). 0.9.0-0.11.2's get_moe_method reads
+    no ignore list (the experts take "Linear"'s or the projections' scheme: not modelled)."""
     if layer.component == "experts":
-        return all(_ct_listed(f"{layer.prefix}.0.{p}", entries) for p in EXPERT_PROJECTIONS)
+        return all(ct_projection_ignored(layer.prefix, p, entries) for p in EXPERT_PROJECTIONS)
     return _ct_listed(layer.prefix, entries) or all(
         _ct_listed(name, entries) for name in layer.names)
 
@@ -333,12 +334,27 @@ def ct_targeted(layer: LayerPrefix, targets: tuple[str, ...]) -> bool:
     if not targets:
         return True
     if layer.component == "experts":
-        return "Linear" in targets or _class_taken(("FusedMoE", "RoutedExperts"), targets) \
-            or all(_ct_listed(f"{layer.prefix}.0.{p}", targets) for p in EXPERT_PROJECTIONS)
+        return all(ct_projection_taken(layer.prefix, p, targets) for p in EXPERT_PROJECTIONS)
     cls = "ReplicatedLinear" if layer.component == "router" else \
         LINEAR_CLASSES[layer.prefix.rsplit(".", 1)[-1]]
     return _class_taken((cls,), targets) or _ct_listed(layer.prefix, targets) or all(
         _ct_listed(name, targets) for name in layer.names)
+
+
+def ct_projection_taken(experts: str, projection: str, targets: tuple[str, ...]) -> bool:
+    """Whether the targets take expert 0's `projection` of the FusedMoE layer `experts`, the
+    name vLLM asks about ('{experts}.0.gate_proj'): "Linear", a target held in "FusedMoE" /
+    "RoutedExperts" (ct_targeted NOTE), or one matching that name; every one where no targets
+    are read."""
+    return not targets or "Linear" in targets \
+        or _class_taken(("FusedMoE", "RoutedExperts"), targets) \
+        or _ct_listed(f"{experts}.0.{projection}", targets)
+
+
+def ct_projection_ignored(experts: str, projection: str, entries: tuple[str, ...]) -> bool:
+    """Whether the ignore list names expert 0's `projection` of the FusedMoE layer `experts`
+    (ct_ignored keeps the layer where it names all three)."""
+    return _ct_listed(f"{experts}.0.{projection}", entries)
 
 
 def _class_taken(classes: tuple[str, ...], targets: tuple[str, ...]) -> bool:

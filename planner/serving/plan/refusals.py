@@ -72,6 +72,7 @@ from planner.serving.startup.compressed_tensors_moe import (
     ct_int8_moe_errors,
     rocm_int8_moe_errors,
 )
+from planner.serving.startup.ct_expert_projections import ct_expert_projection_errors
 from planner.serving.startup.ct_targets import ct_target_errors
 from planner.serving.startup.device import capability
 from planner.serving.startup.dtype import (
@@ -219,6 +220,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version))
             + tuple(ct_target_errors(spec, scheme, rules.version))
+            + tuple(ct_expert_projection_errors(spec, scheme, rules.version))
             + tuple(stored_gate_errors(spec, scheme, rules.version))
             + tuple(gptq_gate_errors(spec, scheme, rules.version)))
 
