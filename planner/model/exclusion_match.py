@@ -370,8 +370,9 @@ def ct_takes_lm_head(targets: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
 
     NOTE: CompressedTensorsConfig.get_quant_method hands a ParallelLMHead its scheme where
     get_scheme finds one (an unmatched target's ValueError caught) from the 0.20.0 wheel
-    (read 0.20.0, 0.22.0, 0.29.0, 0.34.0); 0.9.0-0.19.x have no such branch and hold it
-    16-bit."""
+    (read 0.20.0, 0.22.0, 0.29.0, 0.34.0): planned in the group's scheme (QuantSpec.
+    module_schemes); 0.9.0-0.19.1 have no such branch, build it 16-bit and find no parameter
+    for the checkpoint's quantized lm_head tensors (startup.ct_lm_head)."""
     return not _ct_listed("lm_head", ignore) and (
         _ct_listed("lm_head", targets) or _class_taken(("ParallelLMHead",), targets))
 

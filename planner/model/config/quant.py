@@ -741,13 +741,13 @@ def _compressed(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
     act_order = strategy == "group" and w.get("actorder") in ("group", "dynamic")
     targets, ignore = _ct_targets(groups, where), _names(qc.get("ignore") or [], where)
     _ct_patterns(targets + ignore, where)
-    if ct_takes_lm_head(targets, ignore):
-        warnings.append(f"{where}: config_groups targets take lm_head, which vLLM 0.20.0 and "
-                        "later quantize in the group's format (0.9.0-0.19.x hold it 16-bit): "
-                        "planned 16-bit")
+    # a ParallelLMHead the targets take is built in the group's scheme (ct_takes_lm_head)
+    head = (ModuleFormat(module="lm_head", algo=f"{scheme} (config_groups targets)",
+                         scheme=scheme),) if ct_takes_lm_head(targets, ignore) else ()
     return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
                      group_size=size, kv_cache_dtype=kv_fp8, targets=targets,
-                     act_order=act_order, weight_only=a16, summary=summary)  # fmt: skip
+                     act_order=act_order, weight_only=a16, summary=summary,
+                     module_schemes=head)  # fmt: skip
 
 
 def _ct_targets(groups: dict, where: str) -> tuple[str, ...]:

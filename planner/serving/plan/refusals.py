@@ -73,6 +73,7 @@ from planner.serving.startup.compressed_tensors_moe import (
     rocm_int8_moe_errors,
 )
 from planner.serving.startup.ct_expert_projections import ct_expert_projection_errors
+from planner.serving.startup.ct_lm_head import ct_lm_head_errors
 from planner.serving.startup.ct_targets import ct_target_errors
 from planner.serving.startup.device import capability
 from planner.serving.startup.dtype import (
@@ -221,6 +222,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(fused_shard_errors(spec, scheme, rules.version))
             + tuple(ct_target_errors(spec, scheme, rules.version))
             + tuple(ct_expert_projection_errors(spec, scheme, rules.version))
+            + tuple(ct_lm_head_errors(spec, scheme, rules.version))
             + tuple(stored_gate_errors(spec, scheme, rules.version))
             + tuple(gptq_gate_errors(spec, scheme, rules.version)))
 

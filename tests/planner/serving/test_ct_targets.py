@@ -101,14 +101,14 @@ def test_red_hat_w8a8_linear_targets_load_everywhere():
     assert not any("lm_head" in w for w in spec.warnings)
 
 
-def test_lm_head_target_is_said():
-    """A target naming lm_head: vLLM 0.20.0 on quantizes it (ParallelLMHead branch), planned
-    16-bit with a warning; the ignore list naming it keeps it 16-bit everywhere (no warning)."""
+def test_lm_head_target_is_planned_quantized():
+    """A target naming lm_head: vLLM 0.20.0 on quantize it (ParallelLMHead branch), planned in
+    the group's scheme (tests/planner/serving/test_ct_lm_head.py has its bytes); the ignore
+    list naming it keeps it 16-bit everywhere."""
     taken = _spec("meta-llama/Llama-3.1-8B-Instruct", ["Linear", "lm_head"], [])
-    assert any("targets take lm_head, which vLLM 0.20.0 and later quantize" in w
-               for w in taken.warnings)
+    assert [f.module for f in taken.quant.module_schemes] == ["lm_head"]
     kept = _spec("meta-llama/Llama-3.1-8B-Instruct", ["Linear", "lm_head"], ["lm_head"])
-    assert not any("lm_head" in w for w in kept.warnings)
+    assert kept.quant.module_schemes == ()
 
 
 def test_attention_only_group_is_left_out():
