@@ -17,37 +17,58 @@ loader changes:
   parameter named '...gate.input_scale' in ..." (the quant config ignores only q/k/v_scale and
   zero-point suffixes: QuantizationConfig._ignore_unexpected_suffixes).
 - "skips": a loop that skips a name params_dict lacks, then copies the gate's weight into its
-  16-bit parameter, whose loader (ReplicatedLinear.weight_loader, default_weight_loader) asserts
-  the sizes: an FP8 weight, the 16-bit one's shape, loads (held 16-bit, as planned; its
+  unquantized parameter, whose loader (ReplicatedLinear.weight_loader) asserts the sizes: an
+  FP8 weight, the unquantized one's shape, loads (held unquantized, as planned; its
   weight_scale dropped); an NVFP4 one, two values a byte ([out, in / 2] uint8:
   ModelOptNvFp4LinearMethod.create_weights), stops: AssertionError "Tried to load weights of
-  size ...". Other ModelOpt formats (W4A16_AWQ, MXFP4, INT8) are not read here.
+  size ..."; "skips_default": the same into an nn.Linear's weight, which has no weight_loader:
+  default_weight_loader's AssertionError "Attempted to load weight (...) into parameter (...)".
+  Other ModelOpt formats (W4A16_AWQ, MXFP4, INT8) are not read here.
 - "quant_config": the file hands the gate the model's quant config, which builds the scales.
 Per file: mixtral.py's gate KeyError to 0.24.0, ValueError from 0.25.0 (MixtralModel's loader
 AutoWeightsLoader's). qwen3_next.py's gate takes the quant config 0.10.2-0.16.0
 (vllm_versions.QWEN3_NEXT_GATE_QUANTIZED_SPAN), skips 0.17.0-0.24.0 (a warning "Parameter ...
-not found in params_dict, skip loading"), ValueError from 0.25.0; its shared_expert_gate,
-built without the quant config in every release (torch.nn.Linear(hidden, 1) 0.10.2-0.13.0,
+not found in params_dict, skip loading"), ValueError from 0.25.0; its shared_expert_gate, built
+without the quant config in every release (torch.nn.Linear(hidden, 1) 0.10.2-0.13.0,
 ReplicatedLinear(..., quant_config=None) from 0.14.0: weights._shared_expert_gate holds it
-16-bit in each), KeyError 0.10.2-0.12.0, skips 0.13.0-0.24.0, ValueError from 0.25.0.
-deepseek_v2.py (DeepSeek-V2 / V3 / R1, Kimi K2: DeepseekV3ForCausalLM; its gate a
-ReplicatedLinear(quant_config=None), a GateLinear from 0.17.0) KeyError in every release: the
-loop is DeepseekV2ForCausalLM's to 0.20.x, DeepseekV2Model's, which AutoWeightsLoader calls,
-from 0.22.0. llama4.py's router (feed_forward.router) KeyError in every release: Llama4Model's
-loop, which Llama4ForCausalLM's and mllama4.py Llama4ForConditionalGeneration's
-AutoWeightsLoader call. glm4_moe.py's gate (ReplicatedLinear(quant_config=None) in 0.10.0,
-torch.nn.Linear 0.10.1-0.30.0, GateLinear from 0.31.0)
-KeyError 0.10.0-0.25.x, ValueError from 0.26.0 (Glm4MoeModel's loader AutoWeightsLoader's).
-minimax_m2.py's gate KeyError 0.11.1-0.24.0, ValueError from 0.25.0; its checkpoint stores the
-MoE block as block_sparse_moe (MiniMaxM2DecoderLayer.block_sparse_moe), which vLLM prefixes
-"mlp" (layer_names.router_prefix). gpt_oss.py's router (mlp.router) skips in every release
-(0.10.1-0.34.0), silently: a ModelOpt checkpoint takes _load_weights_other, whose last branch
-`if name not in params_dict: continue`."""
+16-bit in each), KeyError 0.10.2-0.12.0, skips 0.13.0-0.24.0 (0.13.0 into the nn.Linear),
+ValueError from 0.25.0. qwen3_5.py (Qwen3.5-MoE, its first wheel 0.17.0) builds both gates in
+qwen3_next.py's Qwen3NextSparseMoeBlock (quant_config=None from 0.17.0): Qwen3_5Model's loop
+skips them 0.17.0-0.24.0 ("... not found in params_dict, skip loading"), its AutoWeightsLoader
+raises from 0.25.0; a Qwen3_5MoeForConditionalGeneration checkpoint names the layers
+model.language_model.layers.N (layer_names.WRAPPED). deepseek_v2.py (DeepSeek-V2 / V3 / R1, Kimi
+K2: DeepseekV3ForCausalLM; its gate a ReplicatedLinear(quant_config=None), a GateLinear from
+0.17.0) KeyError in every release: the loop is DeepseekV2ForCausalLM's to 0.20.x,
+DeepseekV2Model's, which AutoWeightsLoader calls, from 0.22.0. DeepSeek-V3.2 and GLM-5
+(DeepseekV32ForCausalLM, GlmMoeDsaForCausalLM) build DeepseekV2MoE too: deepseek_v2.py's loop to
+0.28.0, then vllm/models/deepseek_v32's registry entry (0.29.0-0.34.0: nvidia/model.py's and
+amd/model.py's own loops, each ending `param = params_dict[name]`), KeyError in every release.
+Kimi-VL and Kimi K2.5 (kimi_vl.py, kimi_k25.py from 0.15.0) build a DeepseekV2 text model: their
+own loops (kimi_vl.py 0.9.0- 0.14.x, kimi_k25.py 0.15.0), then AutoWeightsLoader handing the
+language_model's tensors to deepseek_v2.py's, KeyError in every release; their checkpoints name
+the layers language_model.model.layers.N (an older Kimi K2.5 NVFP4 language_model.layers.N:
+kimi_k25.py's hf_to_vllm_mapper). glm4_moe_lite.py (GLM-4.7-Flash, 0.15.0-0.34.0; Glm4MoeLite
+subclasses glm4_moe.py's Glm4MoE) KeyError in every release: Glm4MoeLiteModel's own loop.
+ernie45_moe.py (its gate a ReplicatedLinear(quant_config=None), a GateLinear without one from
+0.31.0) KeyError 0.9.2- 0.25.x (Ernie4_5_MoeForCausalLM's loop in 0.9.2, Ernie4_5_MoeModel's
+after), ValueError from 0.26.0 (Ernie4_5_MoeModel's AutoWeightsLoader). mimo_v2_flash.py /
+mimo_v2.py (MiMo-V2-Flash, 0.14.0-0.34.0; an nn.Linear gate to 0.30.0, a GateLinear from 0.31.0)
+skip in every release, silently (`if name not in params_dict: continue`). llama4.py's router
+(feed_forward.router) KeyError in every release: Llama4Model's loop, which Llama4ForCausalLM's
+and mllama4.py Llama4ForConditionalGeneration's AutoWeightsLoader call. glm4_moe.py's gate
+(ReplicatedLinear(quant_config=None) in 0.10.0, torch.nn.Linear 0.10.1-0.30.0, GateLinear from
+0.31.0) KeyError 0.10.0-0.25.x, ValueError from 0.26.0 (Glm4MoeModel's loader
+AutoWeightsLoader's). minimax_m2.py's gate KeyError 0.11.1-0.24.0, ValueError from 0.25.0; its
+checkpoint stores the MoE block as block_sparse_moe (MiniMaxM2DecoderLayer.block_sparse_moe),
+which vLLM prefixes "mlp" (layer_names.router_prefix). gpt_oss.py's router (mlp.router; a
+torch.nn.Linear 0.10.1-0.16.0, a ReplicatedLinear or GateLinear from 0.17.0) skips in every
+release (0.10.1-0.34.0), silently: a ModelOpt checkpoint takes _load_weights_other, whose last
+branch `if name not in params_dict: continue`."""
 
 from typing import Literal, NamedTuple
 
 from planner.model.exclusion_match import modelopt_names
-from planner.model.layer_names import router_prefix
+from planner.model.layer_names import WRAPPED, WRAPPED_ROOT, router_prefix, vllm_wrapped
 from planner.model.quant import QuantScheme, checkpoint_exclusions, stored_format
 from planner.model.spec import LayerSpec, ModelSpec, MoeMlp
 from planner.serving.startup.router_dtype import EVERY_RELEASE
@@ -59,19 +80,22 @@ from planner.serving.vllm_versions import (
     version_label,
 )
 
-GateLoad = Literal["quant_config", "skips", "KeyError", "ValueError"]
+GateLoad = Literal["quant_config", "skips", "skips_default", "KeyError", "ValueError"]
 
 
 class _GateLoad(NamedTuple):
     """A MoE gate a model file builds unquantized: the file, the gate's module in the MoE
     block, what the file's loader does with the gate's stored scales from each release on
-    (ascending; module NOTE), and the block's name in the checkpoint where vLLM's prefix
-    (layer_names.router_prefix) names it otherwise."""
+    (ascending; module NOTE), the block's name in the checkpoint where vLLM's prefix
+    (layer_names.router_prefix) names it otherwise, and where the checkpoint roots its decoder
+    layers where that is not "model." nor a WRAPPED class's "model.language_model." (each
+    spelling its checkpoints use)."""
 
     file: str
     module: str
     loads: tuple[tuple[Version, GateLoad], ...]
     stored_block: str = ""
+    stored_roots: tuple[str, ...] = ()
 
 
 def _raises(auto_from: Version | None = None) -> tuple[tuple[Version, GateLoad], ...]:
@@ -80,6 +104,11 @@ def _raises(auto_from: Version | None = None) -> tuple[tuple[Version, GateLoad],
 
 
 _DEEPSEEK_V2 = (_GateLoad("deepseek_v2.py", "gate", _raises()),)
+_QWEN3_5_MOE = (
+    _GateLoad("qwen3_5.py", "gate", ((EVERY_RELEASE, "skips"), ((0, 25, 0), "ValueError"))),
+    _GateLoad("qwen3_5.py", "shared_expert_gate", ((EVERY_RELEASE, "skips"),
+                                                   ((0, 25, 0), "ValueError"))))
+_KIMI_MM = ("language_model.model.", "language_model.")
 STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
     "mixtral": (_GateLoad("mixtral.py", "gate", _raises((0, 25, 0))),),
     "qwen3_next": (
@@ -87,13 +116,22 @@ STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
                                             (QWEN3_NEXT_GATE_QUANTIZED_SPAN[1], "skips"),
                                             ((0, 25, 0), "ValueError"))),
         _GateLoad("qwen3_next.py", "shared_expert_gate", ((EVERY_RELEASE, "KeyError"),
-                                                          ((0, 13, 0), "skips"),
+                                                          ((0, 13, 0), "skips_default"),
+                                                          ((0, 14, 0), "skips"),
                                                           ((0, 25, 0), "ValueError")))),
-    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "kimi_k2"), _DEEPSEEK_V2),
+    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "kimi_k2", "deepseek_v32", "glm_moe_dsa"),
+                    _DEEPSEEK_V2),
+    **dict.fromkeys(("kimi_vl", "kimi_k25"), (_DEEPSEEK_V2[0]._replace(stored_roots=_KIMI_MM),)),
+    **dict.fromkeys(("qwen3_5_moe", "qwen3_5_moe_text"), _QWEN3_5_MOE),
+    "glm4_moe_lite": (_GateLoad("glm4_moe_lite.py", "gate", _raises()),),
+    "ernie4_5_moe": (_GateLoad("ernie45_moe.py", "gate", _raises((0, 26, 0))),),
+    "mimo_v2_flash": (_GateLoad("mimo_v2.py", "gate", ((EVERY_RELEASE, "skips_default"),
+                                                       ((0, 31, 0), "skips"))),),
     "llama4": (_GateLoad("llama4.py", "router", _raises()),),
     "glm4_moe": (_GateLoad("glm4_moe.py", "gate", _raises((0, 26, 0))),),
     "minimax_m2": (_GateLoad("minimax_m2.py", "gate", _raises((0, 25, 0)), "block_sparse_moe"),),
-    "gpt_oss": (_GateLoad("gpt_oss.py", "router", ((EVERY_RELEASE, "skips"),)),),
+    "gpt_oss": (_GateLoad("gpt_oss.py", "router", ((EVERY_RELEASE, "skips_default"),
+                                                   ((0, 17, 0), "skips"))),),
 }
 """The model_types whose vLLM file is read for a quantized gate it builds unquantized (module
 NOTE); other files' loaders are not read (docs/known-limits.md)."""
@@ -109,20 +147,28 @@ def _raised(load: _GateLoad, version: Version, family: str) -> str | None:
         return 'ValueError "There is no module or parameter named ..."'
     if how == "skips" and family == "nvfp4":
         return 'AssertionError "Tried to load weights of size ..."'
+    if how == "skips_default" and family == "nvfp4":
+        return 'AssertionError "Attempted to load weight (...) into parameter (...)"'
     return None
 
 
-def _stored_name(layer: LayerSpec, model_type: str, load: _GateLoad) -> str | None:
-    """The gate's module name in the checkpoint ('model.layers.3.mlp.gate'); None where the
-    layer builds none (a dense layer, no shared expert)."""
-    router = router_prefix(layer, model_type)
+def _stored_names(layer: LayerSpec, spec: ModelSpec, load: _GateLoad) -> tuple[str, ...]:
+    """The gate's module name in the checkpoint ('model.layers.3.mlp.gate';
+    'model.language_model.layers.3.mlp.gate' for a WRAPPED class's checkpoint, whose
+    hf_to_vllm_mapper reads that root: layer_names.WRAPPED), each spelling its checkpoints use
+    (_GateLoad.stored_roots); () where the layer builds none (a dense layer, no shared
+    expert)."""
+    router = router_prefix(layer, spec.model_type)
     if router is None or load.module == "shared_expert_gate" and not (
             isinstance(layer.mlp, MoeMlp) and layer.mlp.shared_expert_gate):
-        return None
+        return ()
     block = router.prefix.rsplit(".", 1)[0]
     if load.stored_block:
         block = f"{block.rsplit('.', 1)[0]}.{load.stored_block}"
-    return f"{block}.{load.module}"
+    roots = load.stored_roots or ((WRAPPED_ROOT[0],) if vllm_wrapped(spec)
+                                  and WRAPPED[spec.model_type] is not None else ("model.",))
+    name = f"{block}.{load.module}".removeprefix("model.")
+    return tuple(root + name for root in roots)
 
 
 def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
@@ -142,14 +188,16 @@ def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     exclusions = checkpoint_exclusions(spec, scheme)
     for layer in spec.layers:
         for load, raised in failing:
-            gate = _stored_name(layer, spec.model_type, load)
-            if gate is None or modelopt_names(gate, quant.excluded_modules) or (
+            gates = _stored_names(layer, spec, load)
+            if not gates or any(modelopt_names(gate, quant.excluded_modules)
+                                for gate in gates) or (
                     load.module != "shared_expert_gate" and not load.stored_block
                     and exclusions.excluded(layer.index, "router")):
                 continue
+            gate = gates[0]
             how = ("and skips the input_scale / weight_scale this ModelOpt checkpoint stores "
-                   "for it, but its NVFP4 weight, two values a byte, does not fit the 16-bit "
-                   "parameter") if raised.startswith("AssertionError") else (
+                   "for it, but its NVFP4 weight, two values a byte, does not fit the "
+                   "unquantized parameter") if raised.startswith("AssertionError") else (
                 "with no parameter for the input_scale / weight_scale this ModelOpt checkpoint "
                 "stores for it")
             return [f"vLLM {version_label(version)} stops loading the weights: {load.file} "

@@ -21,6 +21,7 @@ from tests.planner.serving.test_weights import SMALL_GLM4_MOE
 KEY_ERROR = "KeyError"
 VALUE_ERROR = 'ValueError "There is no module or parameter named ..."'
 ASSERTION = 'AssertionError "Tried to load weights of size ..."'
+DEFAULT_ASSERTION = 'AssertionError "Attempted to load weight (...) into parameter (...)"'
 
 
 def _modelopt(config: dict, exclude: list[str], algo: str = "FP8"):
@@ -102,7 +103,9 @@ def test_qwen3_next_router_per_release(version, fp8, nvfp4):
     # 0.14.0: never the quant config. 0.10.2-0.12.0's loop ends `param = params_dict[name]`;
     # 0.13.0-0.24.0's skips a missing name with a warning; AutoWeightsLoader's from 0.25.0
     ((0, 11, 0), KEY_ERROR, KEY_ERROR), ((0, 12, 0), KEY_ERROR, KEY_ERROR),
-    ((0, 13, 0), None, ASSERTION), ((0, 16, 0), None, ASSERTION), ((0, 24, 0), None, ASSERTION),
+    # 0.13.0's nn.Linear weight has no weight_loader: default_weight_loader's assert
+    ((0, 13, 0), None, DEFAULT_ASSERTION),
+    ((0, 14, 0), None, ASSERTION), ((0, 16, 0), None, ASSERTION), ((0, 24, 0), None, ASSERTION),
     ((0, 25, 0), VALUE_ERROR, VALUE_ERROR), ((0, 34, 0), VALUE_ERROR, VALUE_ERROR)])
 def test_qwen3_next_shared_expert_gate_per_release(version, fp8, nvfp4):
     """Each router named, the shared_expert_gate not ('*mlp.gate' does not match
@@ -174,13 +177,17 @@ def test_minimax_m2_gate_by_its_checkpoint_name(version, raised):
     assert _raised(_catalog(repo, ["model.layers.*.block_sparse_moe.gate"]), version) is None
 
 
-@pytest.mark.parametrize("version", [(0, 10, 1), (0, 19, 0), (0, 34, 0)])
-def test_gpt_oss_router_skips_its_scales(version):
+@pytest.mark.parametrize(("version", "nvfp4"), [
+    # torch.nn.Linear router 0.10.1-0.16.0: default_weight_loader's assert
+    ((0, 10, 1), DEFAULT_ASSERTION), ((0, 16, 0), DEFAULT_ASSERTION),
+    # ReplicatedLinear (GateLinear in 0.19.x and from 0.31.0) from 0.17.0: its weight_loader's
+    ((0, 17, 0), ASSERTION), ((0, 19, 0), ASSERTION), ((0, 34, 0), ASSERTION)])
+def test_gpt_oss_router_skips_its_scales(version, nvfp4):
     """_load_weights_other (neither mxfp4 nor quark) skips a name params_dict lacks without a
     word: FP8's router loads 16-bit; NVFP4's, 2,880 / 2 = 1,440 bytes a row, stops."""
     assert _raised(_catalog("openai/gpt-oss-20b", ["lm_head"]), version) is None
     spec = _catalog("openai/gpt-oss-20b", ["lm_head"], "NVFP4")
-    assert _raised(spec, version) == ASSERTION
+    assert _raised(spec, version) == nvfp4
     assert _gate(spec, version) == "model.layers.0.mlp.router"
 
 
