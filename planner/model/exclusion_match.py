@@ -328,7 +328,9 @@ def ct_targeted(layer: LayerPrefix, targets: tuple[str, ...]) -> bool:
     (_find_first_match), the class name with check_contains (`target.lower() in
     value.lower()`), the shards (_match_fused_layer, "all" of them); the order changed in
     0.27.0, not whether a layer is taken. _add_fused_moe_to_target_scheme_map maps "FusedMoE"
-    (0.9.0-0.20.2) / "RoutedExperts" (0.22.0 on) to "Linear"'s scheme where "Linear" is a
+    (0.9.0-0.23.0, the experts' class; 0.22.0-0.23.0's RoutedExperts an alias of it) /
+    "RoutedExperts" (0.24.0 on, where the FusedMoE factory builds a RoutedExperts; read in the
+    0.22.0, 0.23.0, 0.24.0, 0.26.0 and 0.34.0 wheels) to "Linear"'s scheme where "Linear" is a
     target. Untaken: 0.9.0-0.20.2 raise ValueError "Unable to find matching target for ...",
     0.22.0 on (vLLM PR 41965) build it unquantized (ct_targets.ct_target_errors)."""
     if not targets:
