@@ -225,17 +225,27 @@ def ct_entry_matches(name: str, entry: str) -> bool:
     0.34.0 wheels): the regex package, which reads patterns Python's re refuses (a
     variable-width look-behind, an inline flag after the start, a Unicode property class)."""
     if entry.startswith("re:"):
-        return regex.match(entry[3:], name) is not None
+        return vllm_matches(entry[3:], name)
     return entry == name
 
 
 def ct_pattern_error(entry: str) -> str | None:
     """Why vLLM cannot compile a compressed-tensors "re:" entry (ct_entry_matches): the regex
     package's error, None for a plain entry or a pattern it reads."""
-    if not entry.startswith("re:"):
-        return None
+    return vllm_pattern_error(entry[3:]) if entry.startswith("re:") else None
+
+
+def vllm_matches(pattern: str, name: str) -> bool:
+    """Whether `pattern` matches the layer name `name` from its start as vLLM's quantization
+    configs match one: with the regex package (`import regex as re`: compressed_tensors/utils.py,
+    utils/config_utils.py, utils/gptq_utils.py; 0.19.0 and 0.34.0 wheels), not Python's re."""
+    return regex.match(pattern, name) is not None
+
+
+def vllm_pattern_error(pattern: str) -> str | None:
+    """The regex package's error compiling `pattern` (vllm_matches), None where it reads it."""
     try:
-        regex.compile(entry[3:])
+        regex.compile(pattern)
     except regex.error as err:
         return str(err)
     return None

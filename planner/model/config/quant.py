@@ -11,7 +11,12 @@ from collections import Counter
 from typing import Literal
 
 from planner.jsondoc import json_kind
-from planner.model.exclusion_match import ct_pattern_error, ct_takes_lm_head
+from planner.model.exclusion_match import (
+    ct_pattern_error,
+    ct_takes_lm_head,
+    vllm_matches,
+    vllm_pattern_error,
+)
 from planner.model.layer_names import FUSED_SHARDS, layer_prefixes, router_prefix
 from planner.model.quant import OCP_MX_GROUP_SIZE, TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
@@ -555,20 +560,18 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
     that is no regular expression is refused: get_linear_quant_method (gptq_utils.py, 0.19.0,
     0.24.0, 0.29.0, 0.33.0 and 0.34.0 wheels) asks get_dynamic_override for each quantized linear
     layer, which tries the rules in order with `regex.match(pattern, layer name)` (the regex
-    package, re's syntax and more; checked here with re) and raises regex.error at the first
-    layer no earlier rule matches."""
+    package, re's syntax and more; checked here with it: exclusion_match.vllm_pattern_error)
+    and raises regex.error at the first layer no earlier rule matches."""
     if dynamic is None:
         return None
     if not isinstance(dynamic, dict):
         raise ConfigError(f"config.json: {where}.dynamic must map module patterns to objects, "
                           f"got {dynamic!r}")
     for pattern, rule in dynamic.items():
-        try:
-            re.compile(_dynamic_regex(pattern)[1])
-        except re.error as error:
+        if (error := vllm_pattern_error(_dynamic_regex(pattern)[1])) is not None:
             raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] is not a regular "
                               f"expression ({error}): vLLM matches each quantized layer's name "
-                              "against it and stops at load") from None
+                              "against it and stops at load")
         if not pattern.startswith("-:") and not isinstance(rule, dict):
             raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] must be an object of "
                               f"overrides, got {rule!r} (vLLM reads its fields for each module "
@@ -591,10 +594,10 @@ def _dynamic_regex(pattern: str) -> tuple[bool, str]:
 def _dynamic_rule(dynamic: dict, prefix: str) -> dict | bool | None:
     """get_dynamic_override(config, prefix) without a key: False for the first rule matching the
     layer's prefix being negative ("-:"), that rule's overrides for a positive one, None where
-    none matches (re.match: anchored at the prefix's start, not its end)."""
+    none matches (exclusion_match.vllm_matches: anchored at the prefix's start, not its end)."""
     for pattern, rule in dynamic.items():
         negative, regex = _dynamic_regex(pattern)
-        if re.match(regex, prefix):
+        if vllm_matches(regex, prefix):
             return False if negative else rule
     return None
 
