@@ -720,6 +720,10 @@ class WindowInputs(_Frozen):
     rope_theta_top_level: bool = Field(
         default=False, description="the text config gives rope_theta (or rotary_emb_base) at "
         "its top level, as transformers 4 reads it")
+    rope_theta_as_rotary_emb_base: bool = Field(
+        default=False, description="that top-level rope_theta is spelled rotary_emb_base (no "
+        "rope_theta beside it), which vLLM 0.12.0 does not read "
+        "(startup.transformers4_rope.ROTARY_ALIASES_READ_FROM)")
     rope_parameters_theta: bool = Field(
         default=False, description="the text config's rope_parameters is one flat block holding "
         "rope_theta, which transformers 5 keeps at its top level "

@@ -441,6 +441,7 @@ def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str,
         ropes_mixed=rope_mixed(block),
         ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
         rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,
+        rope_theta_as_rotary_emb_base=r.key("rope_theta", "rotary_emb_base") == "rotary_emb_base",
         rope_parameters_theta=isinstance(flat, dict) and not rope_nested(flat)
         and flat.get("rope_theta") is not None,
         original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(

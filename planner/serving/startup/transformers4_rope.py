@@ -17,13 +17,14 @@ from planner.serving.vllm_versions import (
 )
 
 THETA_CLASS_TYPES = frozenset({
-    "EvollaModel", "Glm4vMoe_text", "apertus", "arcee", "aria_text", "bitnet", "blt",
+    "EvollaModel", "Glm4vMoe_text", "apertus", "arcee", "aria_text", "bamba", "bitnet", "blt",
     "blt_global_transformer", "blt_local_decoder", "blt_local_encoder", "blt_patcher",
     "chameleon", "cohere", "cohere2", "csm", "csm_depth_decoder_model", "deepseek_v2",
     "deepseek_v3", "deepseek_v32", "dia_decoder", "dia_encoder", "diffllama", "dinov3_vit",
     "doge", "dots1", "efficientloftr", "emu3_text_model", "ernie4_5", "ernie4_5_moe", "exaone4",
     "falcon", "falcon_h1", "flex_olmo", "fuyu", "gemma", "gemma2", "gemma3_text",
-    "gemma3n_text", "glm", "glm4", "glm4_moe", "glm4v_text", "gpt_oss", "granite", "granitemoe",
+    "gemma3n_text", "glm", "glm4", "glm4_moe", "glm4v_text", "gpt_neox", "gpt_neox_japanese",
+    "gpt_oss", "granite", "granitemoe",
     "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe",
     "jetmoe", "kyutai_speech_to_text", "lfm2", "llama", "llama4_text", "llama4_vision_model",
     "longcat_flash", "mimi", "minimax", "ministral", "mistral", "mixtral", "mllama_text_model",
@@ -40,29 +41,31 @@ config.json gives none, which patch_rope_parameters then writes into the rope ob
 
 NOTE: every model_type whose transformers 4.57.6 config class's __init__ defaults rope_theta to
 a number (LlamaConfig 10000.0, Gemma3TextConfig 1_000_000.0, Olmo3Config 10000.0: `self.
-rope_theta = rope_theta`), plus the types read with such a class: qwen2_vl / qwen2_5_vl, whose
-flat config.json Qwen2VLConfig / Qwen2_5_VLConfig build into a Qwen2VLTextConfig /
-Qwen2_5_VLTextConfig (`self.sub_configs["text_config"](**kwargs)`, 4.57.6), and deepseek_v32,
-which vLLM reads with transformers' DeepseekV3Config (transformers_utils/config.py
-_CONFIG_REGISTRY, 0.12.0-0.19.0 wheels). vLLM's own classes for flex_olmo, nemotron,
-qwen3_next (0.12.0-0.19.0) and olmo3 (0.12.0-0.18.1) write `rope_parameters["rope_theta"]`
-themselves where the object has none (transformers_utils/configs/, 0.12.0 and 0.19.0): the
-same stop. Not in it: kimi_k2 (DeepseekV3Config from 0.18.0, its repository's class before),
-gpt_neox / gpt_neox_japanese, whose classes default rotary_emb_base and rotary_pct, which
-patch_rope_parameters reads from 0.13.0 (ROTARY_ALIAS_CLASS_TYPES), and model_types with no
+rope_theta = rope_theta`) or sets one whatever config.json says (BambaConfig `self.rope_theta =
+10000.0`; GPTNeoXConfig and GPTNeoXJapaneseConfig `self.rope_theta = rotary_emb_base`, default
+10000: ROTARY_ALIAS_CLASS_TYPES), plus the types read with such a class: qwen2_vl /
+qwen2_5_vl, whose flat config.json Qwen2VLConfig / Qwen2_5_VLConfig build into a
+Qwen2VLTextConfig / Qwen2_5_VLTextConfig (`self.sub_configs["text_config"](**kwargs)`,
+4.57.6), and deepseek_v32, which vLLM reads with transformers' DeepseekV3Config
+(transformers_utils/config.py _CONFIG_REGISTRY, 0.12.0-0.19.0 wheels). vLLM's own classes for
+flex_olmo, nemotron, qwen3_next (0.12.0-0.19.0) and olmo3 (0.12.0-0.18.1) write
+`rope_parameters["rope_theta"]` themselves where the object has none
+(transformers_utils/configs/, 0.12.0 and 0.19.0): the same stop. Not in it: kimi_k2
+(DeepseekV3Config from 0.18.0, its repository's class before), and model_types with no
 transformers 4 class (Gemma 4: no 4.x has configuration_gemma4), which transformers 4 does not
 load at all."""
 
 ROTARY_ALIAS_CLASS_TYPES = frozenset({"gpt_neox", "gpt_neox_japanese"})
-"""model_types whose transformers 4.57.6 config class defaults rotary_emb_base (10000) and
-rotary_pct (0.25, 1.0) instead of a rope_theta: written into the rope object from
-ROTARY_ALIASES_READ_FROM."""
+"""model_types whose transformers 4.57.6 config class copies config.json's rotary_emb_base
+(default 10000) into rope_theta (`self.rope_theta = rotary_emb_base`), so that 0.12.0, which
+reads config.rope_theta only, writes a top-level rotary_emb_base in too."""
 
 ROTARY_ALIASES_READ_FROM: Version = (0, 13, 0)
 """NOTE: the first wheel whose patch_rope_parameters reads `getattr_iter(config, ["rope_theta",
 "rotary_emb_base"])` and ["partial_rotary_factor", "rotary_pct", "rotary_emb_fraction"] and
 writes them into rope_parameters under transformers 4 (0.13.0-0.19.0 wheels); 0.12.0's reads
-config.rope_theta only."""
+config.rope_theta only, so a top-level rotary_emb_base goes in there only where the class
+copies it (ROTARY_ALIAS_CLASS_TYPES)."""
 
 VALIDATED_TYPES = frozenset({
     "EvollaModel", "Glm4vMoe_text", "apertus", "arcee", "aria_text", "cohere", "cohere2", "csm",
@@ -122,13 +125,12 @@ Phi3Config.validate_rope still refuses a rope_type other than default or longrop
 def _written_beside(w: WindowInputs, version: Version) -> str | None:
     """What vLLM `version`'s patch_rope_parameters writes into a rope object under transformers
     4 (nested_theta_errors' NOTE), or None where it writes nothing."""
-    if w.rope_theta_top_level:
-        return "config.json's rope_theta"
+    alias = w.rope_theta_as_rotary_emb_base
+    if w.rope_theta_top_level and (not alias or version >= ROTARY_ALIASES_READ_FROM
+                                   or w.text_model_type in ROTARY_ALIAS_CLASS_TYPES):
+        return f"config.json's {'rotary_emb_base' if alias else 'rope_theta'}"
     if w.text_model_type in THETA_CLASS_TYPES:
         return ("the rope_theta that transformers 4's config class for model_type "
-                f"'{w.text_model_type}' defaults to")
-    if version >= ROTARY_ALIASES_READ_FROM and w.text_model_type in ROTARY_ALIAS_CLASS_TYPES:
-        return ("the rotary_emb_base that transformers 4's config class for model_type "
                 f"'{w.text_model_type}' defaults to")
     if w.original_max_position_embeddings:
         return "config.json's original_max_position_embeddings"

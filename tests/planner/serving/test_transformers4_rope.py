@@ -112,15 +112,64 @@ GPT_NEOX = {
     "rope_parameters": NESTED,
 }
 """A small hand-written GPT-NeoX: no rope_theta anywhere; GPTNeoXConfig defaults
-rotary_emb_base 10000 and rotary_pct 0.25 (4.57.6)."""
+rotary_emb_base 10000 and rotary_pct 0.25 and sets `self.rope_theta = rotary_emb_base`
+(configuration_gpt_neox.py, 4.57.6)."""
+
+
+@pytest.mark.parametrize("version", [(0, 12, 0), (0, 13, 0), (0, 19, 0)])
+def test_gpt_neox_class_rope_theta_is_written_from_0_12_0(version):
+    # 0.12.0 reads config.rope_theta only, which GPTNeoXConfig holds (10000, from its
+    # rotary_emb_base): written in beside the blocks as in 0.13.0 on (was planned on 0.12.0)
+    (error,) = _nested(GPT_NEOX, version)
+    v = f"{version[0]}.{version[1]}.{version[2]}"
+    assert error.startswith(STOP.format(
+        key="rope_parameters", v=v,
+        what="the rope_theta that transformers 4's config class for model_type 'gpt_neox' "
+             "defaults to"))
 
 
 @pytest.mark.parametrize(("version", "refused"), [
-    ((0, 12, 0), False),  # patch_rope_parameters reads config.rope_theta only
-    ((0, 13, 0), True),   # getattr_iter(config, ["rope_theta", "rotary_emb_base"])
+    # patch_rope_parameters 0.12.0: `getattr(config, "rope_theta", None)`; gemma4_text has no
+    # transformers 4 class to copy rotary_emb_base into rope_theta: nothing written (was
+    # refused as "config.json's rope_theta")
+    ((0, 12, 0), False),
+    # 0.13.0: getattr_iter(config, ["rope_theta", "rotary_emb_base"]) finds it
+    ((0, 13, 0), True),
 ])
-def test_gpt_neox_rotary_emb_base_is_read_from_0_13_0(version, refused):
-    assert bool(_nested(GPT_NEOX, version)) is refused
+def test_a_top_level_rotary_emb_base_alone_is_read_from_0_13_0(version, refused):
+    errors = _nested(_gemma4(rotary_emb_base=10000.0), version)
+    assert bool(errors) is refused
+    if refused:
+        assert errors[0].startswith(STOP.format(key="rope_parameters", v="0.13.0",
+                                                what="config.json's rotary_emb_base"))
+
+
+def test_gpt_neox_copies_a_top_level_rotary_emb_base_on_0_12_0():
+    # GPTNeoXConfig's `self.rope_theta = rotary_emb_base` takes config.json's value
+    (error,) = _nested({**GPT_NEOX, "rotary_emb_base": 20000}, (0, 12, 0))
+    assert error.startswith(STOP.format(key="rope_parameters", v="0.12.0",
+                                        what="config.json's rotary_emb_base"))
+
+
+BAMBA = {
+    "model_type": "bamba", "architectures": ["BambaForCausalLM"], "hidden_size": 512,
+    "num_hidden_layers": 4, "num_attention_heads": 8, "num_key_value_heads": 8,
+    "intermediate_size": 2048, "attn_layer_indices": [1, 3], "mamba_n_heads": 16,
+    "mamba_d_head": 64, "mamba_n_groups": 1, "mamba_d_state": 128, "mamba_d_conv": 4,
+    "mamba_expand": 2, "vocab_size": 1024, "max_position_embeddings": 4096,
+    "torch_dtype": "bfloat16", "rope_parameters": NESTED,
+}
+"""A small hand-written Bamba: no rope_theta in config.json; BambaConfig's __init__ sets
+`self.rope_theta = 10000.0` whatever config.json says (configuration_bamba.py, 4.57.6)."""
+
+
+def test_bamba_class_rope_theta_is_written():
+    # the AST scan read only a defaulted rope_theta argument and missed Bamba's constant
+    (error,) = _nested(BAMBA, (0, 12, 0))
+    assert error.startswith(STOP.format(
+        key="rope_parameters", v="0.12.0",
+        what="the rope_theta that transformers 4's config class for model_type 'bamba' "
+             "defaults to"))
 
 
 def test_an_overridden_rope_object_is_not_checked_here():
