@@ -433,12 +433,17 @@ def modelopt_names(name: str, entries: tuple[str, ...]) -> bool:
     return _skipped(LayerPrefix(name, (name,), "router"), entries, "modelopt", ())
 
 
+def split_entry(entry: str) -> bool:
+    """Whether apply_vllm_mapper rewrites this ModelOpt entry (MAPPER_FROM NOTE): an 'X*'
+    whose "*" follows another character than "."."""
+    return len(entry) >= 2 and entry[-1] == "*" and entry[-2] != "."
+
+
 def _mapper_split(entries: tuple[str, ...]) -> tuple[str, ...]:
-    """A ModelOpt list as apply_vllm_mapper leaves it (MAPPER_FROM NOTE): each
-    'X*' whose "*" follows another character than "." read as 'X' and 'X.*'."""
+    """A ModelOpt list as apply_vllm_mapper leaves it (MAPPER_FROM NOTE): each split_entry
+    'X*' read as 'X' and 'X.*'."""
     return tuple(part for entry in entries for part in (
-        (entry[:-1], entry[:-1] + ".*") if len(entry) >= 2 and entry[-1] == "*"
-        and entry[-2] != "." else (entry,)))
+        (entry[:-1], entry[:-1] + ".*") if split_entry(entry) else (entry,)))
 
 
 def name_keeps(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch,

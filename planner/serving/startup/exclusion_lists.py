@@ -5,12 +5,15 @@ config's ignore / exclude_modules before 0.33: QuantSpec.older_exclusions; the k
 and release: config.quant.EXCLUSION_KEYS, MODELOPT_KEYS_BEFORE), and where it matches a
 ModelOpt list's 'X*' entries whole (exclusion_match.mapper_splits)."""
 
+from collections.abc import Callable
+
 from planner.model.exclusion_match import (
     MAPPER_FROM,
     SPLIT_FROM,
     WRAPPER_READ_FROM,
     WRAPPER_ROOT,
     mapper_splits,
+    split_entry,
     wrapper_read,
 )
 from planner.model.params import count_params
@@ -22,7 +25,7 @@ from planner.model.quant import (
     model_keeps_16bit,
     stored_format,
 )
-from planner.model.spec import ModelSpec
+from planner.model.spec import ModelSpec, QuantSpec
 from planner.serving.vllm_versions import Version, version_label
 from planner.serving.weights import quantized_params
 from planner.units import gib_text
@@ -39,19 +42,29 @@ def exclusion_list_note(spec: ModelSpec, scheme: QuantScheme, version: Version) 
     another key's: QuantSpec.release_exclusions), what each reads; None where they agree or
     the checkpoint is not planned as stored (a what-if has no list)."""
     quant = spec.quant
-    if quant is None or not quant.older_exclusions or not stored_format(spec, scheme):
+    lists = _other_list(quant, version) if quant is not None else None
+    if lists is None or not stored_format(spec, scheme):
         return None
-    key, modules = quant.release_exclusions(version)
+    (key, modules), (newest_key, newest) = lists
     until = quant.older_exclusions[-1].until
-    newest_key, newest = quant.release_exclusions(until)
-    if set(modules) == set(newest):
-        return None
     return (f"vLLM {version_label(version)} reads this {quant.method} checkpoint's exclusion list "
             f"from {_shown(key, modules)}; vLLM {version_label(until)} and later read "
             f"{_shown(newest_key, newest)}. The weights here keep the "
             f"latter's modules 16-bit, as those releases build them: vLLM "
             f"{version_label(version)} keeps only the former's, so its weights differ by the "
             "modules the two lists do not share (16-bit against the checkpoint's format).")
+
+
+def _other_list(quant: QuantSpec, version: Version
+                ) -> tuple[tuple[str | None, tuple[str, ...]],
+                           tuple[str | None, tuple[str, ...]]] | None:
+    """(key, modules) of the list vLLM `version` reads and of the newest releases' where the
+    two differ (QuantSpec.older_exclusions); None where they agree."""
+    if not quant.older_exclusions:
+        return None
+    read = quant.release_exclusions(version)
+    newest = quant.release_exclusions(quant.older_exclusions[-1].until)
+    return None if set(read[1]) == set(newest[1]) else (read, newest)
 
 
 def mapper_split_note(spec: ModelSpec, scheme: QuantScheme, version: Version) -> str | None:
@@ -61,11 +74,14 @@ def mapper_split_note(spec: ModelSpec, scheme: QuantScheme, version: Version) ->
     release: those layers and the bytes they add (quant.list_keeps), per layer and component
     the kept share's change x its quantized parameters (weights.quantized_params) x (16 - its
     planned bits) / 8, summed over the model before any TP / PP split. None where the two
-    releases keep the same."""
+    releases keep the same, and where `version` reads another list (a config.json's ignore /
+    exclude_modules: exclusion_list_note says so; these figures count the newest list)."""
     quant = spec.quant
-    reasons = _reasons(spec, version)
     if quant is None or quant.method != "modelopt" or not stored_format(spec, scheme) or \
-            not reasons:
+            _other_list(quant, version):
+        return None
+    reasons = _reasons(spec, version)
+    if not reasons:
         return None
     release, planned = list_keeps(spec, version), list_keeps(spec, None)
     changed = sorted(k for k in {*release, *planned} if release.get(k) != planned.get(k))
@@ -81,13 +97,17 @@ def mapper_split_note(spec: ModelSpec, scheme: QuantScheme, version: Version) ->
             planned.get((i, component), {}).values())
         extra_bytes += share * quantized_params(spec, params, i, component) * (
             KEPT_BITS - bits) / 8
-    changes = "; ".join(f"{verb} {modules}" for verb, modules in (
+    changes = " and ".join(f"{verb} {modules}" for verb, modules in (
         ("keeps 16-bit", _modules(changed, release, planned)),
         ("quantizes", _modules(changed, planned, release))) if modules)
+    more = round(extra_bytes)
+    size = (f"{abs(more):,} B ({gib_text(abs(more))}) {'more' if more > 0 else 'less'} weight "
+            "than planned" if more else "as many weight bytes as planned")
     return (f"vLLM {version_label(version)} reads this ModelOpt checkpoint's exclusion list "
             f"otherwise than the weights here, which follow the newest releases: "
-            f"{' and '.join(reasons)}. Against them it {changes}: {round(extra_bytes):+,} B "
-            f"({gib_text(extra_bytes)}) of weights across the model, before any TP / PP split.")
+            f"{'; and '.join(reasons)}. So, unlike the weights here, vLLM "
+            f"{version_label(version)} {changes}: {size}, across the model before any TP / PP "
+            "split.")
 
 
 def _reasons(spec: ModelSpec, version: Version) -> list[str]:
@@ -97,15 +117,24 @@ def _reasons(spec: ModelSpec, version: Version) -> list[str]:
     reasons = []
     if mapper_splits(spec, version) != mapper_splits(spec):
         since = version_label(max(MAPPER_FROM[arch], SPLIT_FROM))
-        reasons.append(f"it matches an entry 'X*' as written, which vLLM {since} and later "
-                       f"(apply_vllm_mapper's split and an hf_to_vllm_mapper on {arch}) read "
-                       "as 'X' and 'X.*'")
+        reasons.append(f"it matches {_entries(spec, split_entry)} as written, where vLLM "
+                       f"{since} and later (apply_vllm_mapper's split and an hf_to_vllm_mapper "
+                       f"on {arch}) read each such 'X*' as 'X' and 'X.*'")
     if wrapper_read(spec, version) != wrapper_read(spec):
         since = version_label(WRAPPER_READ_FROM[arch])
-        reasons.append(f"its entries rooted at '{WRAPPER_ROOT}' name no layer it builds, "
-                       f"which vLLM {since} and later read as {arch}'s text layers "
-                       "(hf_to_vllm_mapper renames that root)")
+        reasons.append(f"{_entries(spec, lambda e: e.startswith(WRAPPER_ROOT))}, rooted at "
+                       f"'{WRAPPER_ROOT}', name no layer it builds, where vLLM {since} and "
+                       f"later read them as {arch}'s text layers (hf_to_vllm_mapper renames "
+                       "that root)")
     return reasons
+
+
+def _entries(spec: ModelSpec, chosen: Callable[[str], bool]) -> str:
+    """The checkpoint list's entries that `chosen` picks, quoted, the first two and how many
+    more ("'*mlp.gate*'", "'a*', 'b*' and 3 more")."""
+    entries = [f"'{e}'" for e in spec.quant.excluded_modules if chosen(e)]
+    shown = ", ".join(entries[:2])
+    return f"{shown} and {len(entries) - 2} more" if len(entries) > 2 else shown
 
 
 def _modules(changed: list[tuple[int, str]], kept: dict[tuple[int, str], dict[str, float]],

@@ -14,7 +14,7 @@ from planner.model.exclusion_match import mapper_splits, names_no_layer, wrapper
 from planner.model.quant import checkpoint_scheme
 from planner.serving.hardware import GPU_PRESETS
 from planner.serving.layout import ParallelLayout
-from planner.serving.startup.exclusion_lists import mapper_split_note
+from planner.serving.startup.exclusion_lists import exclusion_list_note, mapper_split_note
 from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.weights import rank_weights
@@ -220,8 +220,10 @@ def test_modelopt_trailing_star_read_whole_before_0_25_keeps_gate_up_proj():
     assert Q25_LAYERS * 2 * MLP_PROJ == 3_802_136_576
     for version in ((0, 13, 0), (0, 24, 0)):
         note = mapper_split_note(spec, scheme, version)
-        assert "keeps 16-bit mlp.gate_proj, mlp.up_proj in layers 0-27: +3,802,136,576 B " \
-            "(3.54 GiB)" in note
+        assert "it matches '*mlp.gate*' as written" in note
+        assert f"unlike the weights here, vLLM 0.{version[1]}.0 keeps 16-bit mlp.gate_proj, " \
+            "mlp.up_proj in layers 0-27: 3,802,136,576 B (3.54 GiB) more weight than " \
+            "planned" in note
         assert _weights(spec, version).dense_mlp_bytes == Q25_LAYERS * 3 * MLP_PROJ
     assert mapper_split_note(spec, scheme, (0, 25, 0)) is None
     assert mapper_split_note(spec, scheme, (0, 34, 0)) is None
@@ -236,7 +238,8 @@ def test_modelopt_split_substring_keeps_gate_up_proj_only_from_0_25():
     spec = _modelopt_fp8("Qwen/Qwen2.5-7B-Instruct", ["lm_head", "mlp.gate*"])
     assert _weights(spec).dense_mlp_bytes == 9_505_341_440
     note = mapper_split_note(spec, checkpoint_scheme(spec), (0, 24, 0))
-    assert "quantizes mlp.gate_proj, mlp.up_proj in layers 0-27: -3,802,136,576 B" in note
+    assert "quantizes mlp.gate_proj, mlp.up_proj in layers 0-27: 3,802,136,576 B (3.54 GiB) " \
+        "less weight than planned" in note
     assert "keeps 16-bit" not in note
 
 
@@ -251,8 +254,8 @@ def test_modelopt_qwen3_next_reads_its_list_whole_before_0_29():
     scheme = checkpoint_scheme(spec)
     note = mapper_split_note(spec, scheme, (0, 28, 0))
     assert "keeps 16-bit mlp.shared_expert.gate_proj, mlp.shared_expert.up_proj in layers " \
-        "0-47: +100,663,296 B" in note
-    assert "which vLLM 0.29.0 and later" in note
+        "0-47: 100,663,296 B (0.09 GiB) more weight" in note
+    assert "where vLLM 0.29.0 and later" in note
     assert mapper_split_note(spec, scheme, (0, 29, 0)) is None
 
 
@@ -308,6 +311,27 @@ def test_modelopt_wrapper_rooted_entry_read_where_the_mapper_renames_it():
     assert _weights(spec).attention_bytes - none == 2 * 22_020_096 + 2 * 11_010_048 \
         == 66_060_288
     note = mapper_split_note(spec, checkpoint_scheme(spec), (0, 10, 1))
-    assert "entries rooted at 'model.language_model.' name no layer" in note
-    assert "quantizes attention in layer 0: -66,060,288 B" in note
+    assert "'model.language_model.layers.0.self_attn*', rooted at 'model.language_model.', " \
+        "name no layer" in note
+    assert "quantizes attention in layer 0: 66,060,288 B (0.06 GiB) less weight" in note
     assert mapper_split_note(spec, checkpoint_scheme(spec), (0, 10, 2)) is None
+
+
+@pytest.mark.parametrize(("repo", "listed", "version"), [
+    # a config.json ModelOpt config: 0.11.1-0.32.0 read "ignore" only (modelopt.py
+    # from_config, 0.24.0 wheel: `config.get("ignore", [])`), so 0.24.0 reads no list where
+    # the config gives exclude_modules, which 0.33.0 on read
+    ("Qwen/Qwen2.5-7B-Instruct", {"exclude_modules": ["lm_head", "*mlp.gate*"]}, (0, 24, 0)),
+    # 0.10.0-0.11.0 read "exclude_modules" only: an "ignore" list is no list on 0.10.1
+    ("google/gemma-3-27b-it",
+     {"ignore": ["lm_head", "model.language_model.layers.0.self_attn*"]}, (0, 10, 1)),
+])
+def test_no_mapper_note_where_the_release_reads_another_list(repo, listed, version):
+    """vLLM `version` reads an empty list here, so it keeps no gate_up_proj or attention
+    16-bit whatever it does with 'X*' or a wrapper root; the note on the other key says so
+    (exclusion_list_note), and the mapper note's bytes (+3,802,136,576 / -66,060,288, counted
+    on the newest list) would be wrong: none."""
+    spec = _spec(repo, {"quant_method": "modelopt", "quant_algo": "FP8", **listed})
+    scheme = checkpoint_scheme(spec)
+    assert "exclusion list from" in exclusion_list_note(spec, scheme, version)
+    assert mapper_split_note(spec, scheme, version) is None
