@@ -1,7 +1,8 @@
 """vLLM's load failure on a checkpoint whose MoE gate is stored otherwise than the model file
 builds it: a ModelOpt gate stored quantized where the file builds it unquantized
 (quant_config=None), whose 16-bit `weight` has no parameter for the scales stored beside it
-(stored_gate_errors); a GPTQ gate stored 16-bit that vLLM 0.10.1 builds GPTQ (gptq_gate_errors).
+(stored_gate_errors); a Qwen3-MoE GPTQ gate stored 16-bit that vLLM 0.10.1 builds GPTQ, or
+stored quantized (AutoRound) that 0.9.0-0.10.0 build unquantized (gptq_gate_errors).
 
 NOTE: a ModelOpt checkpoint quantizes every linear layer its exclude_modules does not name
 (hf_quant_config.json / quantization_config; nvidia's MoE checkpoints name their gates there:
@@ -208,10 +209,12 @@ def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
 
 
 def gptq_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
-    """vLLM 0.10.1's load failure for a Qwen3-MoE GPTQ checkpoint as stored that keeps its gate
-    16-bit (no autoround_version: AutoGPTQ's and GPTQModel's, Qwen/Qwen3-235B-A22B-GPTQ-Int4)
-    where no `dynamic` "-:" rule keeps the gate, naming its first such layer; [] for any other
-    checkpoint, model, release or what-if.
+    """vLLM's load failure for a Qwen3-MoE GPTQ checkpoint as stored whose gate the release
+    builds otherwise than it is stored, where no `dynamic` "-:" rule keeps the gate, naming its
+    first such layer: 0.10.1 for a 16-bit gate (no autoround_version: AutoGPTQ's and
+    GPTQModel's, Qwen/Qwen3-235B-A22B-GPTQ-Int4), 0.9.0-0.10.0 for a quantized one (AutoRound's
+    GPTQ export, QuantSpec.autoround_gptq); [] for any other checkpoint, model, release or
+    what-if.
 
     NOTE: qwen3_moe.py in the 0.10.1 / 0.10.1.1 wheels builds `self.gate = ReplicatedLinear(...,
     quant_config=quant_config)`, so GPTQConfig / GPTQMarlinConfig.get_quant_method ->
@@ -220,20 +223,35 @@ def gptq_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
     'layers.N.mlp.gate.weight' up in params_dict (not in stacked_params_mapping nor the expert
     mapping, no ignored suffix) and raises KeyError. 0.10.0 builds it with quant_config=None
     and 0.10.2 drops the GPTQ config without an autoround_version
-    (vllm_versions.QWEN3_MOE_GPTQ_GATE_DROPPED_FROM), so both load it 16-bit."""
+    (vllm_versions.QWEN3_MOE_GPTQ_GATE_DROPPED_FROM), so both load it 16-bit. The other way
+    round, the 0.9.0, 0.9.2 and 0.10.0 wheels build the gate with quant_config=None (a 16-bit
+    `weight` only), and the same load_weights raises KeyError on the qweight / qzeros / scales
+    AutoRound stores for it (no ignored suffix: ".bias" alone in 0.9.0-0.9.1, the scale
+    suffixes added in 0.9.2); 0.10.1 on build it GPTQ (vllm_versions.
+    QWEN3_MOE_GATE_QUANTIZED_FROM)."""
     quant = spec.quant
     if spec.model_type != "qwen3_moe" or not stored_format(spec, scheme) \
-            or quant.method != "gptq" or quant.autoround_gptq \
-            or not QWEN3_MOE_GATE_QUANTIZED_FROM <= version < QWEN3_MOE_GPTQ_GATE_DROPPED_FROM:
+            or quant.method != "gptq":
+        return []
+    if quant.autoround_gptq:
+        if version >= QWEN3_MOE_GATE_QUANTIZED_FROM:
+            return []
+        built = "unquantized (quant_config=None), with no parameter for the qweight, qzeros " \
+            "and scales this AutoRound GPTQ checkpoint (autoround_version) stores for it"
+        raised, loads = "'layers.N.mlp.gate.qweight' (or its qzeros / scales)", \
+            f"{version_label(QWEN3_MOE_GATE_QUANTIZED_FROM)} on load it GPTQ"
+    elif QWEN3_MOE_GATE_QUANTIZED_FROM <= version < QWEN3_MOE_GPTQ_GATE_DROPPED_FROM:
+        built = "with this GPTQ checkpoint's quant config (qweight, qzeros, scales, g_idx), " \
+            "with no parameter for the 16-bit weight a GPTQ checkpoint without an " \
+            "autoround_version stores for it"
+        raised, loads = "'layers.N.mlp.gate.weight'", "0.10.0 and 0.10.2 on load it 16-bit"
+    else:
         return []
     gate = _first_unlisted_gate(spec, scheme)
     if gate is None:
         return []
     return [f"vLLM {version_label(version)} stops loading the weights: qwen3_moe.py builds "
-            f"{gate} with this GPTQ checkpoint's quant config (qweight, qzeros, scales, g_idx), "
-            "with no parameter for the 16-bit weight a GPTQ checkpoint without an "
-            "autoround_version stores for it: KeyError 'layers.N.mlp.gate.weight'. vLLM 0.10.0 "
-            "and 0.10.2 on load it 16-bit."]
+            f"{gate} {built}: KeyError {raised}. vLLM {loads}."]
 
 
 def _first_unlisted_gate(spec: ModelSpec, scheme: QuantScheme) -> str | None:

@@ -102,3 +102,21 @@ def test_without_autoround_the_gate_stays_16_bit_from_0_10_2():
     spec = _qwen3_30b(GPTQ)
     for version in ((0, 10, 2), (0, 19, 0)):
         assert _router_bytes(spec, version) == LAYERS * GATE_BF16
+
+
+@pytest.mark.parametrize("version", [(0, 9, 0), (0, 9, 2), (0, 10, 0)])
+def test_autoround_gptq_gate_is_refused_before_0_10_1(version):
+    """qwen3_moe.py 0.9.0-0.10.0 builds the gate with quant_config=None (a 16-bit `weight`
+    only): the qweight / qzeros / scales AutoRound stores for it have no parameter, and
+    Qwen3MoeModel.load_weights' `params_dict[name]` raises KeyError (was planned, the gate
+    16-bit); 0.10.1 on load it (test_autoround_gptq_gate_is_gptq)."""
+    spec = _qwen3_30b({**GPTQ, "autoround_version": "0.6.0"})
+    v = f"{version[0]}.{version[1]}.{version[2]}"
+    assert _errors(spec, version) == [
+        f"vLLM {v} stops loading the weights: qwen3_moe.py builds model.layers.0.mlp.gate "
+        "unquantized (quant_config=None), with no parameter for the qweight, qzeros and scales "
+        "this AutoRound GPTQ checkpoint (autoround_version) stores for it: KeyError "
+        "'layers.N.mlp.gate.qweight' (or its qzeros / scales). vLLM 0.10.1 on load it GPTQ."]
+    kept = _qwen3_30b({**GPTQ, "autoround_version": "0.6.0",
+                       "dynamic": {"-:.*mlp\\.gate$": {}}})
+    assert _errors(kept, version) == []  # a "-:" rule: AutoRound stored it 16-bit
