@@ -167,11 +167,10 @@ def modelopt_read(spec: ModelSpec, entries: tuple[str, ...],
 
 def bnb_read(spec: ModelSpec, entries: tuple[str, ...]) -> tuple[str, ...]:
     """A bitsandbytes list as vLLM matches it, in the names Headroom gives layers
-    ('model.layers.N.…'): unchanged for a text class; where vLLM names the layers
-    'language_model.model.layers.N.…' (layer_names.vllm_wrapped), an entry rooted there read at
-    'model.', 'language_model' (a part of every such name) as 'model', and a dotted entry
-    rooted at 'model.' ('model.layers.3.mlp', 'model.language_model.layers.3') left out: it is
-    no dot-free part and no leading run of those names, so it keeps nothing.
+    ('model.layers.N.…'): 'language_model' (a part of every name vLLM gives a multimodal
+    wrapper's text layers) read as 'model', the rest as wrapper_layers_read reads an unmapped
+    list: a dotted entry rooted at 'model.' ('model.layers.3.mlp', 'model.language_model.layers.3')
+    is no dot-free part and no leading run of those names, so it keeps nothing.
 
     NOTE: BitsAndBytesConfig has no apply_vllm_mapper (bitsandbytes.py in the 0.9.0, 0.13.0,
     0.19.0 and 0.27.0 wheels: base_config.py's no-op), so is_layer_skipped_bnb meets
@@ -179,16 +178,64 @@ def bnb_read(spec: ModelSpec, entries: tuple[str, ...]) -> tuple[str, ...]:
     renames in its weights (LIST_MATCH's bitsandbytes NOTE)."""
     if not vllm_wrapped(spec):
         return entries
-    vllm_root = WRAPPED_ROOT[1]
+    bare = ("language_model", WRAPPED_ROOT[1][:-1])
+    return wrapper_layers_read(
+        spec, tuple("model" if entry in bare else entry for entry in entries), mapped=False)
+
+
+def wrapper_layers_read(spec: ModelSpec, entries: tuple[str, ...], mapped: bool
+                        ) -> tuple[str, ...]:
+    """A list whose entries vLLM compares with its layers' names, in the names Headroom gives
+    layers ('model.layers.N.…'): unchanged for a text class; on a multimodal wrapper, whose text
+    layers vLLM names 'language_model.model.layers.N.…' (layer_names.vllm_wrapped), an entry
+    rooted there read at 'model.', one rooted at the checkpoint's 'model.language_model.' too
+    where `mapped` (the method renames its list with the class's hf_to_vllm_mapper, which maps
+    that root to vLLM's), and an entry rooted at 'model.' that no mapper renames left out: vLLM
+    names nothing there ('model.layers.3.mlp.gate'; without a mapper, 'model.language_model.…'
+    and 'model.visual.…' too)."""
+    if not vllm_wrapped(spec):
+        return entries
+    named, vllm_root = WRAPPED_ROOT
     read = []
     for entry in entries:
-        if entry in ("language_model", vllm_root[:-1]):
-            read.append("model")
-        elif entry.startswith(vllm_root):
+        if mapped and entry.startswith(named):
+            entry = vllm_root + entry.removeprefix(named)
+        if entry.startswith(vllm_root):
             read.append("model." + entry.removeprefix(vllm_root))
-        elif not entry.startswith("model."):
+        elif not entry.startswith("model.layers." if mapped else "model."):
             read.append(entry)
     return tuple(read)
+
+
+MAPPER_FIRST = {"fbgemm_fp8": None, "modelopt": (0, 10, 2), "awq": (0, 11, 1),
+                "awq_marlin": (0, 11, 1), "quark": (0, 11, 1)}
+"""NOTE: the releases whose method renames its list with the model's hf_to_vllm_mapper
+(apply_vllm_mapper; model_loader/utils.py configure_quant_config calls it): Fp8Config and
+CompressedTensorsConfig from the 0.9.2 wheel (none in 0.9.1), ModelOpt from 0.10.2, AWQ /
+AWQ-Marlin and Quark (quark.py maps each list of its config) from 0.11.1 (absent in the 0.11.0
+wheel); FBGEMMFp8Config never (the base class's no-op, 0.11.1, 0.19.0 and 0.34.0 wheels): its
+list keeps the checkpoint's names."""
+
+
+def maps_names(method: str, version: tuple[int, int, int] | None) -> bool:
+    """Whether `method` renames its list with the model's hf_to_vllm_mapper in `version` (None:
+    the newest) (MAPPER_FIRST; a method it does not name, Fp8Config's and
+    CompressedTensorsConfig's, from 0.9.2)."""
+    first = MAPPER_FIRST.get(method, (0, 9, 2))
+    return first is not None and (version is None or version >= first)
+
+
+def exact_read(spec: ModelSpec, entries: tuple[str, ...],
+               version: tuple[int, int, int] | None) -> tuple[str, ...]:
+    """An fp8 or fbgemm_fp8 list (LIST_MATCH "exact") as vLLM `version` (None: the newest)
+    compares it whole with its layers' names (wrapper_layers_read), renamed by the class's
+    mapper where the method maps its list there (maps_names) and the class has one
+    (layer_names.WRAPPED): FBGEMMFp8Config's 'model.language_model.layers.3.mlp.gate' never
+    names vLLM's 'language_model.model.layers.3.mlp.gate', so that gate is quantized."""
+    first = WRAPPED.get(spec.model_type)
+    mapped = maps_names(spec.quant.method, version) and first is not None \
+        and (version is None or version >= first)
+    return wrapper_layers_read(spec, entries, mapped)
 
 
 _GLOB = re.compile(r"[*?\[]")

@@ -42,7 +42,7 @@ WRAPPED: dict[str, tuple[int, int, int] | None] = {
 """The model_types whose ...ForConditionalGeneration class builds its decoder layers as
 language_model.model.layers.N, with the release from which its hf_to_vllm_mapper renames a
 listed model.language_model. name to that (orig_to_new_prefix), which each method applies to
-its list (fused_shards._maps_names); None: no mapper (a list names the layers as vLLM does or
+its list (exclusion_match.maps_names); None: no mapper (a list names the layers as vLLM does or
 matches none).
 
 NOTE: gemma3_mm.py Gemma3ForConditionalGeneration: language_model = Gemma3ForCausalLM (its

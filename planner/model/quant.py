@@ -20,6 +20,7 @@ from planner.model.exclusion_match import (
     WRAPPER_ROOT,
     NameKeeps,
     bnb_read,
+    exact_read,
     mapper_splits,
     modelopt_read,
     name_keeps,
@@ -732,8 +733,9 @@ _EXCLUSIONS: IdentityMemo[Exclusions] = IdentityMemo(64)
 
 def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> Exclusions:
     """The checkpoint's list placed as its method's loader in vLLM `version` (None: the
-    newest) matches it (exclusion_match.LIST_MATCH): an exact one without the entries that name
-    no layer; an AWQ, compressed-tensors, bitsandbytes or TorchAO one by its rule in the layers
+    newest) matches it (exclusion_match.LIST_MATCH): an exact one as vLLM names a multimodal
+    wrapper's layers (exclusion_match.exact_read), without the entries that name no layer; an
+    AWQ, compressed-tensors, bitsandbytes or TorchAO one by its rule in the layers
     Headroom names (their components' other layers as placed, a compressed-tensors list without
     the entries that name no layer, a bitsandbytes one as vLLM meets it on a multimodal wrapper:
     exclusion_match.bnb_read), a ModelOpt one as placed and as matched to those layers (less
@@ -742,6 +744,8 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
     modules = quant.excluded_modules
+    if match == "exact":
+        modules = exact_read(spec, modules, version)
     if match in ("exact", "regex"):
         modules = tuple(m for m in modules if not _names_no_layer(m))
     if match == "modelopt" and not wrapper_read(spec, version):

@@ -20,7 +20,7 @@ into one in_proj."""
 
 from typing import Literal, NamedTuple
 
-from planner.model.exclusion_match import ct_entry_matches
+from planner.model.exclusion_match import ct_entry_matches, maps_names
 from planner.model.layer_names import WRAPPED, WRAPPED_ROOT, vllm_wrapped
 from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import (
@@ -75,8 +75,8 @@ QuarkConfig (quark.py, 0.9.1, 0.19.0 and 0.34.0 wheels) asks quark/utils.py
 should_ignore_layer(prefix, exclude, packed_modules_mapping) of each layer, whose text (read in
 every wheel) is compressed-tensors' rule and words but for its merged name (CT_PATTERN_FROM).
 Each method but FBGEMM's maps its list with the model's hf_to_vllm_mapper (apply_vllm_mapper)
-in the wheels that check a merged layer the mapper renames (MAPPER_FIRST). The others, read
-in the same wheels, check no shards:
+in the wheels that check a merged layer the mapper renames (exclusion_match.MAPPER_FIRST). The
+others, read in the same wheels, check no shards:
 - GPTQ `dynamic`: gptq_utils.get_dynamic_override is asked for the merged prefix only
   (config.quant.gptq_dynamic plans that: a rule naming q_proj alone matches no layer);
 - INC / AutoRound extra_config: INCConfig raises "Fused module ... requires consistent quant
@@ -349,7 +349,7 @@ RENAMED = {"gpt_oss": _Rename(".self_attn.", ".attn.", (0, 10, 2), prefix=False)
            "gemma4_text": _Rename("model.language_model.", "model.", (0, 20, 0), prefix=True),
            "deepseek_v4": _Rename("layers.", "model.layers.", (0, 29, 0), prefix=True)}
 """A ...ForCausalLM class whose hf_to_vllm_mapper renames part of a layer's name, which each
-method applies to its list (_maps_names).
+method applies to its list (exclusion_match.maps_names).
 
 NOTE: gpt_oss.py GptOssForCausalLM.hf_to_vllm_mapper, orig_to_new_substr ".self_attn." ->
 ".attn." in every wheel 0.10.2-0.34.0 (MERGED_LAYERS' NOTE). nemotron_h.py
@@ -368,30 +368,12 @@ text_config resolves to, mlp_activation.text_classes) whose merged layers are re
 self_attn.qkv_proj and mlp.gate_up_proj in every wheel (MERGED_LAYERS' NOTE), and each
 SupportsQuant from 0.25.0. A wrapper around another class, or none, is not checked."""
 
-MAPPER_FIRST = {"fbgemm_fp8": None, "modelopt": (0, 10, 2), "awq": (0, 11, 1),
-                "awq_marlin": (0, 11, 1), "quark": (0, 11, 1)}
-"""NOTE: the releases whose method renames its list with the model's hf_to_vllm_mapper
-(apply_vllm_mapper; model_loader/utils.py configure_quant_config calls it): Fp8Config and
-CompressedTensorsConfig from the 0.9.2 wheel (none in 0.9.1), ModelOpt from 0.10.2, AWQ /
-AWQ-Marlin and Quark (quark.py maps each list of its config) from 0.11.1 (absent in the 0.11.0
-wheel); FBGEMMFp8Config never (the base class's no-op, 0.11.1 and 0.34.0 wheels): its list
-keeps the checkpoint's names."""
-
-
-def _maps_names(method: str, version: Version) -> bool:
-    """Whether `method` renames its list with the model's hf_to_vllm_mapper in `version`
-    (MAPPER_FIRST; a method it does not name, Fp8Config's and CompressedTensorsConfig's, from
-    0.9.2)."""
-    first = MAPPER_FIRST.get(method, (0, 9, 2))
-    return first is not None and version >= first
-
-
 def _vllm_names(spec: ModelSpec, entries: tuple[str, ...], method: str, version: Version
                 ) -> tuple[str, tuple[str, ...]]:
     """Where vLLM `version` builds `spec`'s decoder layers, and the list as `method` reads it
     there (WRAPPED, RENAMED)."""
     root = "model."
-    maps = _maps_names(method, version)
+    maps = maps_names(method, version)
     if vllm_wrapped(spec):
         named, root = WRAPPED_ROOT
         first = WRAPPED[spec.model_type]
