@@ -232,10 +232,16 @@ def exact_read(spec: ModelSpec, entries: tuple[str, ...],
     mapper where the method maps its list there (maps_names) and the class has one
     (layer_names.WRAPPED): FBGEMMFp8Config's 'model.language_model.layers.3.mlp.gate' never
     names vLLM's 'language_model.model.layers.3.mlp.gate', so that gate is quantized."""
+    return wrapper_layers_read(spec, entries, maps_names(spec.quant.method, version)
+                               and wrapper_mapped(spec, version))
+
+
+def wrapper_mapped(spec: ModelSpec, version: tuple[int, int, int] | None) -> bool:
+    """Whether this model is a multimodal wrapper (layer_names.vllm_wrapped) whose class's
+    hf_to_vllm_mapper renames 'model.language_model.' to 'language_model.model.' in vLLM
+    `version` (None: the newest; layer_names.WRAPPED)."""
     first = WRAPPED.get(spec.model_type)
-    mapped = maps_names(spec.quant.method, version) and first is not None \
-        and (version is None or version >= first)
-    return wrapper_layers_read(spec, entries, mapped)
+    return vllm_wrapped(spec) and first is not None and (version is None or version >= first)
 
 
 _GLOB = re.compile(r"[*?\[]")
@@ -314,8 +320,7 @@ def ct_read(spec: ModelSpec, entries: tuple[str, ...],
     0.34.0 wheels) maps a target or ignore entry through the mapper where `"." in target and not
     target.startswith("re:")`; 0.9.2-0.12.0 hand the whole list to hf_to_vllm_mapper.apply_list,
     whose prefixes no "re:" entry starts with."""
-    first = WRAPPED.get(spec.model_type)
-    if not vllm_wrapped(spec) or first is None or version is not None and version < first:
+    if not wrapper_mapped(spec, version):
         return entries
     named, vllm_root = WRAPPED_ROOT
     return tuple(vllm_root + e.removeprefix(named) if e.startswith(named) else e
