@@ -4,13 +4,25 @@ builds it: a ModelOpt gate stored quantized where the file builds it unquantized
 (stored_gate_errors); a Qwen3-MoE GPTQ gate stored 16-bit that vLLM 0.10.1 builds GPTQ, or
 stored quantized (AutoRound) that 0.9.0-0.10.0 build unquantized (gptq_gate_errors).
 
-NOTE: a ModelOpt checkpoint quantizes every linear layer its exclude_modules does not name
+NOTE: a ModelOpt checkpoint quantizes every nn.Linear its exclude_modules does not name
 (hf_quant_config.json / quantization_config; nvidia's MoE checkpoints name their gates there:
 the catalog's NVFP4 Qwen3-235B), storing the gate's FP8 / NVFP4 weight with its input_scale and
 weight_scale (NVFP4: and weight_scale_2), which a safetensors file lists sorted, input_scale
-first. What each model file's loader does with them (STORED_GATE_LOADS), read in the 0.9.0,
-0.9.2, 0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels, and in every minor where a
-loader changes:
+first. A gate the exporting transformers class builds as a bare nn.Parameter in an nn.Module
+is never quantized and never listed: ModelOpt gives quantizers to nn.Linear
+(QuantModuleRegistry, quantization/nn/modules/quant_linear.py) and its expert classes, and
+writes to exclude_modules only modules holding quantizers whose format is none
+(export/quant_utils.py get_quant_config, nvidia-modelopt 0.37.0). Such routers (transformers
+4.57.6 and 5.25.0 wheels): DeepseekV2MoEGate, DeepseekV3TopkRouter, Glm4MoeTopkRouter,
+GptOssTopKRouter; and, in 5.25.0 only (no class in 4.57.6), DeepseekV32TopkRouter,
+GlmMoeDsaTopkRouter, Glm4MoeLiteTopkRouter, MiMoV2FlashTopkRouter and Qwen3-5-MoE's
+Qwen3_5MoeTopKRouter (its shared_expert_gate an nn.Linear). So DeepSeek-V2 / V3 / R1,
+DeepSeek-V3.2, GLM-4.5, GLM-4.7-Flash, GLM-5, gpt-oss and MiMo-V2-Flash checkpoints (and
+Qwen3.5-MoE's router) store the gate 16-bit whatever the list says, which every vLLM loader
+takes: not refused. What each remaining model file's
+loader does with a quantized gate's scales (STORED_GATE_LOADS), read in the 0.9.0, 0.9.2,
+0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels, and in every minor where a loader
+changes:
 - "KeyError": a hand-written loop that looks each name up in params_dict, the only guards a
   missing bias and a k/v scale (maybe_remap_kv_scale_name leaves "input_scale" as it is), so
   `params_dict[name]` raises for the gate's first scale.
@@ -33,38 +45,26 @@ not found in params_dict, skip loading"), ValueError from 0.25.0; its shared_exp
 without the quant config in every release (torch.nn.Linear(hidden, 1) 0.10.2-0.13.0,
 ReplicatedLinear(..., quant_config=None) from 0.14.0: weights._shared_expert_gate holds it
 16-bit in each), KeyError 0.10.2-0.12.0, skips 0.13.0-0.24.0 (0.13.0 into the nn.Linear),
-ValueError from 0.25.0. qwen3_5.py (Qwen3.5-MoE, its first wheel 0.17.0) builds both gates in
-qwen3_next.py's Qwen3NextSparseMoeBlock (quant_config=None from 0.17.0): Qwen3_5Model's loop
-skips them 0.17.0-0.24.0 ("... not found in params_dict, skip loading"), its AutoWeightsLoader
-raises from 0.25.0; a Qwen3_5MoeForConditionalGeneration checkpoint names the layers
-model.language_model.layers.N (layer_names.WRAPPED). deepseek_v2.py (DeepSeek-V2 / V3 / R1, Kimi
-K2: DeepseekV3ForCausalLM; its gate a ReplicatedLinear(quant_config=None), a GateLinear from
-0.17.0) KeyError in every release: the loop is DeepseekV2ForCausalLM's to 0.20.x,
-DeepseekV2Model's, which AutoWeightsLoader calls, from 0.22.0. DeepSeek-V3.2 and GLM-5
-(DeepseekV32ForCausalLM, GlmMoeDsaForCausalLM) build DeepseekV2MoE too: deepseek_v2.py's loop to
-0.28.0, then vllm/models/deepseek_v32's registry entry (0.29.0-0.34.0: nvidia/model.py's and
-amd/model.py's own loops, each ending `param = params_dict[name]`), KeyError in every release.
-Kimi-VL and Kimi K2.5 (kimi_vl.py, kimi_k25.py from 0.15.0) build a DeepseekV2 text model: their
-own loops (kimi_vl.py 0.9.0- 0.14.x, kimi_k25.py 0.15.0), then AutoWeightsLoader handing the
-language_model's tensors to deepseek_v2.py's, KeyError in every release; their checkpoints name
-the layers language_model.model.layers.N (an older Kimi K2.5 NVFP4 language_model.layers.N:
-kimi_k25.py's hf_to_vllm_mapper). glm4_moe_lite.py (GLM-4.7-Flash, 0.15.0-0.34.0; Glm4MoeLite
-subclasses glm4_moe.py's Glm4MoE) KeyError in every release: Glm4MoeLiteModel's own loop.
-ernie45_moe.py (its gate a ReplicatedLinear(quant_config=None), a GateLinear without one from
-0.31.0) KeyError 0.9.2- 0.25.x (Ernie4_5_MoeForCausalLM's loop in 0.9.2, Ernie4_5_MoeModel's
-after), ValueError from 0.26.0 (Ernie4_5_MoeModel's AutoWeightsLoader). mimo_v2_flash.py /
-mimo_v2.py (MiMo-V2-Flash, 0.14.0-0.34.0; an nn.Linear gate to 0.30.0, a GateLinear from 0.31.0)
-skip in every release, silently (`if name not in params_dict: continue`). llama4.py's router
-(feed_forward.router) KeyError in every release: Llama4Model's loop, which Llama4ForCausalLM's
-and mllama4.py Llama4ForConditionalGeneration's AutoWeightsLoader call. glm4_moe.py's gate
-(ReplicatedLinear(quant_config=None) in 0.10.0, torch.nn.Linear 0.10.1-0.30.0, GateLinear from
-0.31.0) KeyError 0.10.0-0.25.x, ValueError from 0.26.0 (Glm4MoeModel's loader
-AutoWeightsLoader's). minimax_m2.py's gate KeyError 0.11.1-0.24.0, ValueError from 0.25.0; its
-checkpoint stores the MoE block as block_sparse_moe (MiniMaxM2DecoderLayer.block_sparse_moe),
-which vLLM prefixes "mlp" (layer_names.router_prefix). gpt_oss.py's router (mlp.router; a
-torch.nn.Linear 0.10.1-0.16.0, a ReplicatedLinear or GateLinear from 0.17.0) skips in every
-release (0.10.1-0.34.0), silently: a ModelOpt checkpoint takes _load_weights_other, whose last
-branch `if name not in params_dict: continue`."""
+ValueError from 0.25.0. qwen3_5.py (Qwen3.5-MoE, its first wheel 0.17.0) builds its
+shared_expert_gate in qwen3_next.py's Qwen3NextSparseMoeBlock (quant_config=None from 0.17.0):
+Qwen3_5Model's loop skips it 0.17.0-0.24.0 ("... not found in params_dict, skip loading"), its
+AutoWeightsLoader raises from 0.25.0; a Qwen3_5MoeForConditionalGeneration checkpoint names the
+layers model.language_model.layers.N (layer_names.WRAPPED). Kimi K2, Kimi-VL and Kimi K2.5
+(remote code, their gate class not read here) build deepseek_v2.py's DeepseekV2MoE (its gate a
+ReplicatedLinear(quant_config=None), a GateLinear from 0.17.0): Kimi K2 through
+DeepseekV3ForCausalLM (the loop DeepseekV2ForCausalLM's to 0.20.x, DeepseekV2Model's, which
+AutoWeightsLoader calls, from 0.22.0), Kimi-VL and K2.5 through their own loops (kimi_vl.py
+0.9.0- 0.14.x, kimi_k25.py 0.15.0), then AutoWeightsLoader handing the language_model's tensors
+to deepseek_v2.py's: KeyError in every release; their checkpoints name the layers
+language_model.model.layers.N (an older Kimi K2.5 NVFP4 language_model.layers.N: kimi_k25.py's
+hf_to_vllm_mapper). ernie45_moe.py (its gate a ReplicatedLinear(quant_config=None), a
+GateLinear without one from 0.31.0) KeyError 0.9.2- 0.25.x (Ernie4_5_MoeForCausalLM's loop in
+0.9.2, Ernie4_5_MoeModel's after), ValueError from 0.26.0 (Ernie4_5_MoeModel's
+AutoWeightsLoader). llama4.py's router (feed_forward.router) KeyError in every release:
+Llama4Model's loop, which Llama4ForCausalLM's and mllama4.py Llama4ForConditionalGeneration's
+AutoWeightsLoader call. minimax_m2.py's gate KeyError 0.11.1-0.24.0, ValueError from 0.25.0;
+its checkpoint stores the MoE block as block_sparse_moe (MiniMaxM2DecoderLayer.
+block_sparse_moe), which vLLM prefixes "mlp" (layer_names.router_prefix)."""
 
 from typing import Literal, NamedTuple
 
@@ -105,10 +105,8 @@ def _raises(auto_from: Version | None = None) -> tuple[tuple[Version, GateLoad],
 
 
 _DEEPSEEK_V2 = (_GateLoad("deepseek_v2.py", "gate", _raises()),)
-_QWEN3_5_MOE = (
-    _GateLoad("qwen3_5.py", "gate", ((EVERY_RELEASE, "skips"), ((0, 25, 0), "ValueError"))),
-    _GateLoad("qwen3_5.py", "shared_expert_gate", ((EVERY_RELEASE, "skips"),
-                                                   ((0, 25, 0), "ValueError"))))
+_QWEN3_5_MOE = (_GateLoad("qwen3_5.py", "shared_expert_gate", ((EVERY_RELEASE, "skips"),
+                                                                ((0, 25, 0), "ValueError"))),)
 _KIMI_MM = ("language_model.model.", "language_model.")
 STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
     "mixtral": (_GateLoad("mixtral.py", "gate", _raises((0, 25, 0))),),
@@ -120,19 +118,12 @@ STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
                                                           ((0, 13, 0), "skips_default"),
                                                           ((0, 14, 0), "skips"),
                                                           ((0, 25, 0), "ValueError")))),
-    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "kimi_k2", "deepseek_v32", "glm_moe_dsa"),
-                    _DEEPSEEK_V2),
+    "kimi_k2": _DEEPSEEK_V2,
     **dict.fromkeys(("kimi_vl", "kimi_k25"), (_DEEPSEEK_V2[0]._replace(stored_roots=_KIMI_MM),)),
     **dict.fromkeys(("qwen3_5_moe", "qwen3_5_moe_text"), _QWEN3_5_MOE),
-    "glm4_moe_lite": (_GateLoad("glm4_moe_lite.py", "gate", _raises()),),
     "ernie4_5_moe": (_GateLoad("ernie45_moe.py", "gate", _raises((0, 26, 0))),),
-    "mimo_v2_flash": (_GateLoad("mimo_v2.py", "gate", ((EVERY_RELEASE, "skips_default"),
-                                                       ((0, 31, 0), "skips"))),),
     "llama4": (_GateLoad("llama4.py", "router", _raises()),),
-    "glm4_moe": (_GateLoad("glm4_moe.py", "gate", _raises((0, 26, 0))),),
     "minimax_m2": (_GateLoad("minimax_m2.py", "gate", _raises((0, 25, 0)), "block_sparse_moe"),),
-    "gpt_oss": (_GateLoad("gpt_oss.py", "router", ((EVERY_RELEASE, "skips_default"),
-                                                   ((0, 17, 0), "skips"))),),
 }
 """The model_types whose vLLM file is read for a quantized gate it builds unquantized (module
 NOTE); other files' loaders are not read (docs/known-limits.md)."""

@@ -1,8 +1,8 @@
 """A ModelOpt checkpoint storing a MoE gate quantized, for the model files h790's table did not
-read (startup.stored_gate STORED_GATE_LOADS): qwen3_5.py (both gates), DeepSeek-V3.2 / GLM-5
-(deepseek_v2.py to 0.28.0, vllm/models/deepseek_v32 from 0.29.0), Kimi-VL / Kimi K2.5,
-glm4_moe_lite.py, ernie45_moe.py and mimo_v2(_flash).py, each at the releases where its
-load_weights changes (read in those wheels: module NOTE)."""
+read (startup.stored_gate STORED_GATE_LOADS): qwen3_5.py (its shared_expert_gate), Kimi-VL /
+Kimi K2.5 and ernie45_moe.py, each at the releases where its load_weights changes (read in
+those wheels: module NOTE). DeepSeek-V3.2 / GLM-5, GLM-4.7-Flash and MiMo-V2-Flash routers
+ModelOpt never quantizes (test_stored_gate, r25)."""
 
 import pytest
 
@@ -13,7 +13,6 @@ from planner.serving.startup.stored_gate import stored_gate_errors
 from tests.planner.model.test_ernie45_moe import SMALL as SMALL_ERNIE
 from tests.planner.serving.test_stored_gate import (
     ASSERTION,
-    DEFAULT_ASSERTION,
     KEY_ERROR,
     VALUE_ERROR,
     _catalog,
@@ -21,7 +20,6 @@ from tests.planner.serving.test_stored_gate import (
     _modelopt,
     _raised,
 )
-from tests.planner.serving.test_weights import SMALL_GLM4_MOE
 
 QWEN3_5_MOE = "Qwen/Qwen3.5-35B-A3B"
 """Qwen3_5MoeForConditionalGeneration, 40 layers, each MoE with a shared_expert_gate; hidden
@@ -29,25 +27,26 @@ QWEN3_5_MOE = "Qwen/Qwen3.5-35B-A3B"
 
 
 @pytest.mark.parametrize(("version", "fp8", "nvfp4"), [
-    # 0.17.0 (qwen3_5.py's first wheel)-0.24.0: Qwen3_5Model's loop skips gate.input_scale
-    # ("... not found in params_dict, skip loading") and copies the weight into the
-    # ReplicatedLinear(quant_config=None): FP8's [256, 2048] fits, NVFP4's [256, 1024] not
+    # 0.17.0 (qwen3_5.py's first wheel)-0.24.0: Qwen3_5Model's loop skips
+    # shared_expert_gate.input_scale ("... not found in params_dict, skip loading") and copies
+    # the weight into the ReplicatedLinear(quant_config=None): FP8's [1, 2048] fits, NVFP4's
+    # [1, 1024] not
     ((0, 17, 0), None, ASSERTION), ((0, 19, 0), None, ASSERTION), ((0, 24, 0), None, ASSERTION),
     # 0.25.0 on: Qwen3_5Model.load_weights is AutoWeightsLoader's
     ((0, 25, 0), VALUE_ERROR, VALUE_ERROR), ((0, 34, 0), VALUE_ERROR, VALUE_ERROR)])
-def test_qwen3_5_moe_router_and_shared_expert_gate(version, fp8, nvfp4):
+def test_qwen3_5_moe_shared_expert_gate(version, fp8, nvfp4):
     """The checkpoint names the layers model.language_model.layers.N (layer_names.WRAPPED):
-    each gate is refused by that name, and a list naming it so keeps it."""
-    for kept, gate in ((["lm_head", "*shared_expert_gate"],
-                        "model.language_model.layers.0.mlp.gate"),
-                       (["lm_head", "model.language_model.layers.*.mlp.gate"],
-                        "model.language_model.layers.0.mlp.shared_expert_gate")):
-        assert _raised(_catalog(QWEN3_5_MOE, kept), version) == fp8
-        spec = _catalog(QWEN3_5_MOE, kept, "NVFP4")
-        assert _raised(spec, version) == nvfp4
-        assert _gate(spec, version) == gate
-    for kept in (["lm_head", "*gate"], ["model.language_model.layers.*.mlp.gate",
-                                         "model.language_model.layers.*.mlp.shared_expert_gate"]):
+    the shared_expert_gate (an nn.Linear in transformers 5.25.0) is refused by that name, and a
+    list naming it so keeps it. The router (Qwen3_5MoeTopKRouter, a bare nn.Parameter: r25)
+    ModelOpt never quantizes, listed or not."""
+    kept = ["lm_head", "model.language_model.layers.*.mlp.gate"]
+    assert _raised(_catalog(QWEN3_5_MOE, kept), version) == fp8
+    assert _raised(_catalog(QWEN3_5_MOE, ["lm_head"]), version) == fp8
+    spec = _catalog(QWEN3_5_MOE, kept, "NVFP4")
+    assert _raised(spec, version) == nvfp4
+    assert _gate(spec, version) == "model.language_model.layers.0.mlp.shared_expert_gate"
+    for kept in (["lm_head", "*shared_expert_gate"],
+                 ["model.language_model.layers.*.mlp.shared_expert_gate"]):
         assert _raised(_catalog(QWEN3_5_MOE, kept, "NVFP4"), version) is None
 
 
@@ -55,11 +54,10 @@ def test_qwen3_5_moe_text_checkpoint_names_model_layers():
     """A Qwen3_5MoeForCausalLM checkpoint (its text_config alone) names model.layers.N."""
     text = {**catalog_entry(QWEN3_5_MOE).config["text_config"],
             "architectures": ["Qwen3_5MoeForCausalLM"]}
-    spec = _modelopt(text, ["lm_head", "*shared_expert_gate"], "NVFP4")
-    assert _gate(spec, (0, 34, 0)) == "model.layers.0.mlp.gate"
-    assert _raised(_modelopt(text, ["lm_head", "model.layers.*.mlp.gate",
-                                    "model.layers.*.mlp.shared_expert_gate"], "NVFP4"),
-                   (0, 34, 0)) is None
+    spec = _modelopt(text, ["lm_head"], "NVFP4")
+    assert _gate(spec, (0, 34, 0)) == "model.layers.0.mlp.shared_expert_gate"
+    assert _raised(_modelopt(text, ["lm_head", "model.layers.*.mlp.shared_expert_gate"],
+                             "NVFP4"), (0, 34, 0)) is None
 
 
 def test_qwen3_6_nvfp4_catalog_checkpoint_is_not_refused():
@@ -69,17 +67,6 @@ def test_qwen3_6_nvfp4_catalog_checkpoint_is_not_refused():
                               catalog_entry("nvidia/Qwen3.6-35B-A3B-NVFP4").hf_quant_config)
     for version in ((0, 17, 0), (0, 24, 0), (0, 34, 0)):
         assert stored_gate_errors(spec, checkpoint_scheme(spec), version) == []
-
-
-@pytest.mark.parametrize("version", [(0, 19, 0), (0, 28, 0), (0, 29, 0), (0, 34, 0)])
-def test_deepseek_v32_and_glm5_key_error_in_every_release(version):
-    """deepseek_v2.py's loop to 0.28.0, vllm/models/deepseek_v32's (nvidia/model.py) from
-    0.29.0: each ends `param = params_dict[name]`. first_k_dense_replace 3: layer 3's gate."""
-    for repo in ("deepseek-ai/DeepSeek-V3.2", "zai-org/GLM-5"):
-        spec = _catalog(repo, ["lm_head"], "NVFP4")
-        assert _raised(spec, version) == KEY_ERROR
-        assert _gate(spec, version) == "model.layers.3.mlp.gate"
-        assert _raised(_catalog(repo, ["lm_head", "*mlp.gate"]), version) is None
 
 
 @pytest.mark.parametrize("version", [(0, 9, 2), (0, 14, 0), (0, 15, 0), (0, 16, 0),
@@ -97,16 +84,6 @@ def test_kimi_vl_and_k25_key_error_by_their_checkpoint_names(version):
             assert _raised(_catalog(repo, kept), version) is None
 
 
-@pytest.mark.parametrize("version", [(0, 15, 0), (0, 25, 0), (0, 26, 0), (0, 34, 0)])
-def test_glm4_moe_lite_key_error_in_every_release(version):
-    """Glm4MoeLiteModel's own loop in every wheel (0.15.0-0.34.0), where glm4_moe.py's is
-    AutoWeightsLoader's from 0.26.0."""
-    spec = _modelopt({**SMALL_GLM4_MOE, "model_type": "glm4_moe_lite",
-                      "architectures": ["Glm4MoeLiteForCausalLM"]}, ["lm_head"])
-    assert _raised(spec, version) == KEY_ERROR
-    assert _gate(spec, version) == "model.layers.1.mlp.gate"
-
-
 @pytest.mark.parametrize(("version", "raised"), [
     ((0, 9, 2), KEY_ERROR), ((0, 25, 1), KEY_ERROR),
     ((0, 26, 0), VALUE_ERROR), ((0, 34, 0), VALUE_ERROR)])
@@ -118,20 +95,3 @@ def test_ernie45_moe_key_error_then_value_error_from_0_26(version, raised):
     assert _gate(spec, version) == "model.layers.1.mlp.gate"
     assert _raised(_modelopt(SMALL_ERNIE, ["lm_head", "model.layers.1.mlp.gate",
                                            "model.layers.3.mlp.gate"]), version) is None
-
-
-@pytest.mark.parametrize(("version", "nvfp4"), [
-    # an nn.Linear gate (no weight_loader: default_weight_loader) 0.14.0-0.30.0
-    ((0, 14, 0), DEFAULT_ASSERTION), ((0, 22, 0), DEFAULT_ASSERTION),
-    ((0, 30, 0), DEFAULT_ASSERTION),
-    # a GateLinear (ReplicatedLinear.weight_loader) from 0.31.0
-    ((0, 31, 0), ASSERTION), ((0, 34, 0), ASSERTION)])
-def test_mimo_v2_flash_gate_skips_its_scales(version, nvfp4):
-    """`if name not in params_dict: continue` skips the scales in every wheel; the float32
-    gate takes FP8's [256, 4096] weight, not NVFP4's [256, 2048]. moe_layer_freq [0, 1, ...]:
-    layer 1's gate."""
-    repo = "XiaomiMiMo/MiMo-V2-Flash"
-    assert _raised(_catalog(repo, ["lm_head"]), version) is None
-    spec = _catalog(repo, ["lm_head"], "NVFP4")
-    assert _raised(spec, version) == nvfp4
-    assert _gate(spec, version) == "model.layers.1.mlp.gate"
