@@ -9,6 +9,7 @@ holds the planned format (one the user names, or a known one), or passes vLLM's 
 
 import json
 import shlex
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -355,35 +356,52 @@ def _no_checkpoint_launch(model: str, scheme: quant.QuantScheme, cli: VllmCli,
 
 
 def _others_clause(others: tuple[str, ...], too_big: dict[str, int] | None = None,
-                   budget_bytes: int = 0) -> str:
+                   budget_bytes: int = 0, unmet: Mapping[str, str] | None = None) -> str:
     """The no-checkpoint note's end: the known checkpoints in `others` to plan instead, but
     those in `too_big` (repo: its weights' bytes), which are said not to fit the GPUs'
-    `budget_bytes` (fitted_note)."""
-    fit = [repo for repo in others if repo not in (too_big or {})]
+    `budget_bytes` (fitted_note), and those in `unmet` (repo: why), which are said not to
+    serve the workload there (recommend.weigh_alternatives)."""
+    unmet = unmet or {}
+    fit = [repo for repo in others if repo not in (too_big or {}) and repo not in unmet]
     suggest = f", or plan a known checkpoint of it in another format: {', '.join(fit)}" \
         if fit else ""
+    short = "".join(f" The catalog's {repo} does not serve the workload on these GPUs: {why}."
+                    for repo, why in unmet.items())
     if not too_big:
-        return suggest + "."
+        return suggest + "." + short
     big = ", ".join(f"{repo} ({gib_text(weights)} of weights)"
                     for repo, weights in too_big.items())
     one = len(too_big) == 1
     return (f"{suggest}. The catalog's {big} {'does' if one else 'do'} not fit these GPUs: "
             f"{'its' if one else 'their'} weights alone pass the GPUs' memory budget, "
-            f"{gib_text(budget_bytes)} (--gpu-memory-utilization x each GPU's memory, summed).")
+            f"{gib_text(budget_bytes)} (--gpu-memory-utilization x each GPU's memory, summed)."
+            f"{short}")
 
 
-def fitted_note(started: Launch, budget_bytes: int, tower_dropped: bool) -> str:
+def fitted_note(started: Launch, budget_bytes: int, tower_dropped: bool,
+                unmet: Mapping[str, str] | None = None) -> str:
     """`started`'s note with the known checkpoints it suggests (Launch.others) weighed against
     the GPUs at hand: one whose weights alone (weights.weights_bytes of its config, as stored;
     less its vision tower where `tower_dropped`, which vLLM then builds none of) pass
     `budget_bytes`, the memory budget of all the cluster's GPUs together, fits no layout there
-    (recommend prunes a GPU count by the same bound) and is said not to fit, not suggested."""
+    (recommend prunes a GPU count by the same bound) and is said not to fit, not suggested;
+    one in `unmet` (repo: why; recommend.weigh_alternatives, which plans each on the row's
+    GPUs) is said not to serve the workload there, not suggested either."""
     too_big = {repo: weights for repo in started.others
                if (weights := _checkpoint_weights_bytes(repo, tower_dropped)) > budget_bytes}
-    if not too_big:
+    unmet = {repo: why for repo, why in (unmet or {}).items() if repo not in too_big}
+    if not too_big and not unmet:
         return started.note
     before, after = started.note_around_others
-    return before + _others_clause(started.others, too_big, budget_bytes) + after
+    return before + _others_clause(started.others, too_big, budget_bytes, unmet) + after
+
+
+def what_if_alternatives(model: str, scheme: quant.QuantScheme, vllm_version: str) -> Launch:
+    """The no-command launch of the what-if `scheme` of `model` on vLLM `vllm_version`
+    (_no_checkpoint_launch), its `others` the catalog checkpoints it suggests: what recommend
+    weighs against a what-if row's workload (weigh_alternatives)."""
+    return _no_checkpoint_launch(model, scheme, vllm_cli(vllm_version),
+                                 vllm_rules(vllm_version).version)
 
 
 @lru_cache(maxsize=64)

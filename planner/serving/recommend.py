@@ -32,6 +32,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from planner.catalog import catalog_spec
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import lora_where_sized
@@ -45,7 +46,7 @@ from planner.serving.hardware import (
     preset_cluster,
     with_wsl2,
 )
-from planner.serving.launch import NO_COMMAND
+from planner.serving.launch import NO_COMMAND, fitted_note, what_if_alternatives
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.long_len import memory_parts, unmodelled_risk
 from planner.serving.mm_modes import tower_dropped, tower_settings_where_built
@@ -731,6 +732,66 @@ class _Picks:
         return out
 
 
+def weigh_alternatives(row: Recommendation, spec: ModelSpec, settings: EngineSettings,
+                       workload: Workload, network: NetworkSpec | None,
+                       wsl2: bool) -> Recommendation:
+    """`row` with its what-if launch note suggesting only the catalog checkpoints of the
+    model in another format (launch.what_if_alternatives) that serve `workload` on its GPUs;
+    each that does not is said so, with why (_alternative_miss). Its note weighed only their
+    weights against the GPUs' budget (launch.fitted_note): nvidia/Llama-3.1-70B-Instruct-FP8
+    was suggested for 4 requests of 8,192 tokens on 2x A100 40GB PCIe, where its KV cache
+    holds 1.55 of them at most. A row whose note is not that no-checkpoint note is kept."""
+    if row.run_kind != "what-if":
+        return row
+    started = what_if_alternatives(row.model_name, scheme(row.quant_key), settings.vllm_version)
+    budget = row.gpus * ENGINE.budget_bytes(_gpu(row.gpu_key, wsl2).memory_total_bytes,
+                                            settings)
+    dropped = tower_dropped(spec, settings, vllm_rules(settings.vllm_version).version)
+    if not started.others or row.launch_note != fitted_note(started, budget, dropped):
+        return row
+    unmet = {repo: why for repo in started.others
+             if (why := _alternative_miss(catalog_spec(repo), row, settings, workload,
+                                          network, wsl2))}
+    if not unmet:
+        return row
+    return row.model_copy(update={"launch_note": fitted_note(started, budget, dropped, unmet)})
+
+
+def _alternative_miss(spec: ModelSpec, row: Recommendation, settings: EngineSettings,
+                      workload: Workload, network: NetworkSpec | None, wsl2: bool) -> str | None:
+    """Why the checkpoint `spec`, in its own format, serves `workload` on none of the layouts
+    on `row`'s GPUs (over nodes, `row`'s own layout), in words; None where one serves (_miss)."""
+    cluster = _cluster(row.gpu_key, row.gpus, network, wsl2)
+    layouts = [row.layout] if row.gpus > GPUS_PER_NODE else \
+        [lay for lay in layout_candidates(spec, cluster) if lay.gpus == row.gpus]
+    try:
+        rows = _workload_sweep(spec, cluster, settings, workload, layouts=layouts,
+                               quant_keys=(checkpoint_scheme(spec).key,))
+    except EngineError as exc:  # every layout refused
+        return f"vLLM {settings.vllm_version} refuses it there ({exc})"
+    if any(_miss(r, workload) is None for r in rows):
+        return None
+    if not rows:
+        return f"no layout of it runs on {row.gpus} GPUs"
+    best = max(rows, key=lambda r: (r.fits, r.max_concurrency_all_replicas,
+                                    r.max_context_tokens))
+    why = _miss(best, workload)
+    length = f"{workload.max_model_len:,} tokens"
+    if why == "room":
+        # rounded down, so a miss never reads as the target: 3.996 is "3.99", not "4.00"
+        room = math.floor(best.max_concurrency_all_replicas * 100) / 100
+        return (f"its KV cache holds {room:.2f} requests of {length} at most "
+                f"({best.layout.label()}), not {workload.concurrency:,}")
+    if why in ("tpot", "ttft", "rate"):
+        return f"its plans that hold the requests miss the {_TARGET_WORDS[why]}"
+    return (f"no layout of it on these GPUs holds a request of {length}"
+            if why == "memory" else "vLLM refuses every layout of it there")
+
+
+_TARGET_WORDS = {"tpot": "TPOT target", "ttft": "TTFT target", "rate": "request rate"}
+"""What a speed miss of an alternative checkpoint misses, in _alternative_miss's words."""
+
+
 def _rank(r: Recommendation) -> tuple:
     """Launchable first, then cheapest $/hour, $ per M output tokens, fewer GPUs, more room
     (all DP replicas')."""
@@ -839,7 +900,8 @@ def recommend(
         search.model(index, spec, settings, release.version)
     if search.notes and len(search.notes) == len(models):
         raise RecommendError("; ".join(search.notes))
-    rows = search.ranked()
+    rows = tuple(weigh_alternatives(r, *search.spec_settings[r.model_name], workload, network,
+                                    wsl2) for r in search.ranked())
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=search.plans,
@@ -932,6 +994,7 @@ class _Search:
         self.tally = _Tally(workload)
         self.notes: list[str] = []
         self.place: dict[tuple[str, str], tuple[int, int]] = {}
+        self.spec_settings: dict[str, tuple[ModelSpec, EngineSettings]] = {}
         self.plans = self.pruned = self.skipped = 0
 
     def model(self, index: int, spec: ModelSpec, settings: EngineSettings,
@@ -940,6 +1003,7 @@ class _Search:
         context longer than vLLM `version` allows it, no searched count any family could
         serve on, or every plan refused."""
         name = spec.name or spec.model_type
+        self.spec_settings[name] = (spec, settings)
         limit = derived_max_model_len(spec, version)
         # refused on any GPUs (planner.serving.startup), unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
         # lets vLLM serve it (planner.serving.long_len: each plan's verdict names the risk)
