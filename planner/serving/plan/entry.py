@@ -20,6 +20,11 @@ from planner.serving.plan.refusals import cached_layout_errors, kv_pool_oom_erro
 from planner.serving.plan.shared import cached, spec_params
 from planner.serving.plan.terms import WarmRestart, plan_terms, warm_restart
 from planner.serving.plan.verdict import Binding, Outcome, outcome
+from planner.serving.plan.window_reservation import (
+    reservation_binds,
+    reservation_note,
+    smaller_batched_tokens,
+)
 from planner.serving.plan.worker import memory
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules, window_batched_tokens
@@ -63,6 +68,8 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
                           m.activation_bytes, m.non_torch_bytes, m.cuda_graph_bytes,
                           m.kv_cache_bytes, m.num_blocks, m.runner_buffer_bytes) for m in ranks]
     index, out, fields, loads = _conclude(st, candidates, errors)
+    if fields["fits"] and reservation_binds(st):
+        fields["warnings"] = [*fields["warnings"], *_reservation_note(request, st, fields)]
     binding = ranks[index]
     params = spec_params(spec)
     # no warm restart where vLLM runs out of memory loading the model (load_peak_errors)
@@ -199,6 +206,18 @@ def _warm_restart_fits(fields: dict[str, Any], warm: WarmRestart | None, pp: int
     return (not fields["fits"] and bool(short) and warm is not None and pp == 1
             and warm.kv_cache_bytes is not None
             and warm.kv_cache_bytes - fields["kv_cache_bytes_per_gpu"] >= short)
+
+
+def _reservation_note(request: PlanRequest, st: Setup, fields: dict[str, Any]) -> list[str]:
+    """window_reservation's note, with the concurrency of the plan at the smaller
+    --max-num-batched-tokens (planned in full: the activation shrinks with it too); none where
+    that plan does not fit or holds no more requests."""
+    smaller = smaller_batched_tokens(st.facts.r.mbt)
+    engine = request.engine.model_copy(update={"max_num_batched_tokens": smaller})
+    there = plan_summary(request.model_copy(update={"engine": engine}))
+    if not there.fits or there.max_concurrency <= fields["max_concurrency"]:
+        return []
+    return [reservation_note(st, fields["max_concurrency"], smaller, there.max_concurrency)]
 
 
 def _heaviest_lora_bytes(terms: tuple[WeightTerms, ...], heaviest_bytes: int) -> int:
