@@ -26,14 +26,20 @@ def test_a_compared_models_unmodelled_warning_is_listed_under_its_yes_star(capsy
                             "--max-num-seqs", "16", "--compare", gemma)
     assert code == 0
     lines = out.splitlines()
-    at = lines.index(f"- {md_escape(gemma)}: 1 warning:")
+    at = lines.index(f"- {md_escape(gemma)}: 2 warnings:")
     assert lines[at - 1].startswith(f"- yes\\* ({gemma}): fits on figures that leave out "
                                     "Gemma 3 SigLIP vision encoder start-up profile")
     warning = lines[at + 1]
     assert warning.startswith("  - vLLM profiles the Gemma 3 SigLIP vision encoder")
     assert "8,192 / 16 = 512 batched tokens per sequence" in warning
     assert "'\\{\"image\": 0, \"video\": 0\\}'" in warning  # escaped, as all the report's text
-    assert lines[at + 2] == ""  # the report's own model (Qwen3-8B) is not listed
+    # its second: the batched tokens bind its concurrency (plan.window_reservation): at the
+    # report's 40,960 tokens, 1 full group of cdiv(40,960, 64) = 640 blocks + 6 sliding groups
+    # of cdiv(1,023 + 2 x 8,192, 64) + 1 = 273 = 2,278 blocks, 6 x (273 - (cdiv(1,023, 64) +
+    # 1)) = 1,536 of them for the tokens in flight (34 layers, every 6th full: 5 + 29)
+    assert lines[at + 2].startswith("  - \\--max-num-batched-tokens binds the concurrency: a "
+                                    "request of 40,960 tokens takes 2,278 blocks, 1,536 of them")
+    assert lines[at + 3] == ""  # the report's own model (Qwen3-8B) is not listed
 
 
 def test_the_parameter_check_and_the_configs_warnings_are_listed(capsys, tmp_path) -> None:

@@ -220,7 +220,10 @@ def test_gemma_3_pan_and_scan_profile_is_worked_out_once_a_setup(monkeypatch) ->
     monkeypatch.setattr(derive, "pan_and_scan_profile", counting)
     cropped = _plan(GEMMA3, max_model_len=8000, max_num_batched_tokens=8000, max_num_seqs=1000,
                     **_kwargs(do_pan_and_scan=True))
-    assert calls == [(8000, 1000, 8000)]
+    # once for this setup; the second, (2048, 1000, 8000), is the plan made again at 2,048
+    # batched tokens for the warning that they bind its sliding groups (window_reservation:
+    # min(1,023 + 2 x 8,000, 8,000) tokens a sliding group, as many as the full one's)
+    assert calls == [(8000, 1000, 8000), (2048, 1000, 8000)]
     note = next(t for t in cropped.terms if t.key == "activation").note
     assert "6 x 5 = 30 tower passes" in note
     assert "256-token images make 31 at this batch shape, so within theirs" in note
