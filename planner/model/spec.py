@@ -680,6 +680,10 @@ class RopeBlock(_Frozen):
         default=False, description="the block writes original_max_position_embeddings as null "
         "(other unusable values exit 2 at parse), which transformers 4's rope validation "
         "compares with `>=` (startup.transformers4_rope.llama3_validation_error)")
+    legacy_type: str | None = Field(
+        default=None, description="the block's `type` as config.json writes it where it gives "
+        "no rope_type, which some transformers 4 config classes validate without copying it "
+        "(startup.transformers4_rope.legacy_type_error); None where it gives rope_type")
     yarn_keys: tuple[RopeKey, ...] = Field(
         default=(), description="a YaRN block's (length.YARN_ROPE_TYPES) keys of "
         "length.YARN_PASSED_KEYS that it gives, in that order")

@@ -391,6 +391,7 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
                              factor_int=factor is not None and isinstance(raw, int),
                              original_max_position_embeddings=_length(one.get(_ORIGINAL_KEY)),
                              original_null=_ORIGINAL_KEY in one and one[_ORIGINAL_KEY] is None,
+                             legacy_type=one.get("type") if key == "type" else None,
                              yarn_keys=_yarn_keys(one) if kind in YARN_ROPE_TYPES else (),
                              layer_type=name, mrope="mrope_section" in one))
     return tuple(out)

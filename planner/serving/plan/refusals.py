@@ -112,7 +112,11 @@ from planner.serving.startup.rope_keys import (
 )
 from planner.serving.startup.stored_gate import gptq_gate_errors, stored_gate_errors
 from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
-from planner.serving.startup.transformers4_rope import nested_theta_errors, own_validator_errors
+from planner.serving.startup.transformers4_rope import (
+    legacy_type_errors,
+    nested_theta_errors,
+    own_validator_errors,
+)
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.unknown_capability import unknown_capability_refusal
 from planner.serving.startup.w4afp8 import w4afp8_errors
@@ -215,6 +219,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(layer_block_errors(spec, rules.version))
             + tuple(llama3_original_errors(spec, rules.version, overridden))
             + tuple(own_validator_errors(spec, rules.version, overridden))
+            + tuple(legacy_type_errors(spec, rules.version, overridden))
             + tuple(yarn_key_errors(spec, rules.version))
             + tuple(mixed_rope_errors(spec, rules.version, overridden,
                                       transformers_backend(spec, cli.transformers_architectures)))

@@ -10,7 +10,11 @@ import math
 from planner.model.config.families import MLA_ONLY_TYPES
 from planner.model.config.length import rope_layer_types
 from planner.model.spec import ModelSpec, RopeBlock, RopeKey, WindowInputs
-from planner.serving.startup.transformers4_rope import llama3_class_error, llama3_validation_error
+from planner.serving.startup.transformers4_rope import (
+    legacy_type_error,
+    llama3_class_error,
+    llama3_validation_error,
+)
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
@@ -78,7 +82,8 @@ def llama3_original_errors(spec: ModelSpec, version: Version, overridden: bool =
     a rope_scaling block at load (transformers4_rope.llama3_validation_error; not asked where
     --hf-overrides sets the rope block, `overridden`: vLLM applies it after the load). []
     elsewhere, and where the class's own validator refuses any llama3 block first
-    (transformers4_rope.own_validator_errors).
+    (transformers4_rope.own_validator_errors) or the class refuses a block giving `type` alone
+    (transformers4_rope.legacy_type_errors).
 
     NOTE: get_rope reads `rope_scaling["original_max_position_embeddings"]` for llama3
     (rotary_embedding.py, 0.9.2 wheel; `rope_parameters[...]`, rotary_embedding/__init__.py,
@@ -101,7 +106,7 @@ def llama3_original_errors(spec: ModelSpec, version: Version, overridden: bool =
         return []
     if [r.rope_type for r in w.ropes] != ["llama3"] or w.ropes[0].original_max_position_embeddings:
         return []
-    if not overridden and llama3_class_error(w, version):
+    if not overridden and (llama3_class_error(w, version) or legacy_type_error(w, version)):
         return []
     if not reads_rope_object(w, version):
         return []

@@ -183,12 +183,16 @@ def llama3_validation_error(w: WindowInputs, version: Version) -> str | None:
     usable original_max_position_embeddings, for the config classes that validate it
     (VALIDATED_TYPES), on vLLM `version` before TRANSFORMERS_5_ALLOWED_FROM: a KeyError where
     the block leaves the key out, a TypeError where it is null (Python's `None >= int`; any
-    other value that is no usable length exits 2 at parse); None elsewhere.
+    other value that is no usable length exits 2 at parse); None elsewhere, and where the block
+    gives `type` alone to a class that does not copy it (legacy_type_error: its KeyError
+    lists 'rope_type' too).
     rope_keys.llama3_original_errors asks it where vLLM would fill the key from a top-level
     original_max_position_embeddings (VALIDATED_TYPES' NOTE)."""
     if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
         return None
     if w.text_model_type not in VALIDATED_TYPES or [r.rope_type for r in w.ropes] != ["llama3"]:
+        return None
+    if legacy_type_error(w, version):
         return None
     if w.ropes[0].original_null:
         error = "TypeError: '>=' not supported between instances of 'NoneType' and 'int'"
@@ -233,3 +237,68 @@ def llama3_class_error(w: WindowInputs, version: Version) -> str | None:
             f"'{w.text_model_type}' validates rope_scaling with its own rules as it loads "
             "config.json and refuses this llama3 block, original_max_position_embeddings or "
             "not). Give rope_scaling a block its class takes, or plan a later release.")
+
+
+UNCOPIED_TYPES = frozenset({
+    "cohere", "cohere2", "efficientloftr", "emu3_text_model", "gemma3_text", "gemma3n_text",
+    "granite", "granitemoe", "granitemoehybrid", "granitemoeshared", "mllama_text_model",
+    "moonshine", "qwen3_vl_moe_text", "qwen3_vl_text"
+})  # fmt: skip
+"""The VALIDATED_TYPES whose config class validates a rope_scaling block without first copying
+a legacy `type` into rope_type, so that a block giving `type` alone stops the load.
+
+NOTE: every VALIDATED_TYPES class whose transformers 4.57.6 __init__ calls
+rope_config_validation(self) with no `self.rope_scaling["rope_type"] = self.rope_scaling
+["type"]` before it (CohereConfig, Cohere2Config, Gemma3TextConfig, Gemma3nTextConfig,
+GraniteConfig and its MoE / hybrid / shared classes, MllamaTextConfig, Qwen3VLTextConfig,
+Qwen3VLMoeTextConfig, Emu3TextConfig, MoonshineConfig, EfficientLoFTRConfig: an AST scan of
+every configuration_*.py in the wheel). LlamaConfig, Qwen2/Qwen3 and their MoE and VL text
+classes, DeepseekV2/V3Config, GptOssConfig and the other VALIDATED_TYPES copy it first
+("# BC: if there is a 'type' field, copy it it to 'rope_type'."); PhimoeConfig sets rope_type
+from `type` where it has none. vLLM 0.9.0-0.10.x's own Cohere2Config and MllamaTextConfig
+(transformers_utils/configs/cohere2.py, mllama.py, 0.9.0 wheel) validate the same way (the
+first a copy of transformers', the second its subclass). vLLM's patch_rope_parameters_dict
+copies `type` into rope_type (transformers_utils/config.py, 0.12.0 and 0.19.0 wheels;
+patch_rope_scaling_dict before), but get_config calls it only once the class has loaded
+config.json. transformers 5.5.3's standardize_rope_params sets `rope_type` from `type`
+(setdefault) before validate_rope (modeling_rope_utils.py)."""
+
+LEGACY_VALIDATED_ROPE_TYPES = ("default", "linear", "dynamic", "yarn", "longrope", "llama3")
+"""NOTE: the keys of ROPE_VALIDATION_FUNCTIONS (modeling_rope_utils.py, transformers 4.57.6),
+whose validators each require "rope_type"; for a block with `type`, _check_received_keys drops
+it from the received keys and adds "rope_type" to the required ones ("BC: 'rope_type' was
+originally 'type'"), so a block without rope_type raises KeyError("Missing required keys in
+`rope_scaling` for 'rope_type'='<type>': {..., 'rope_type'}"). Any other `type` (su, mrope)
+finds no validator, is only logged, and loads (vLLM then renames it: length._rope_blocks)."""
+
+
+def legacy_type_error(w: WindowInputs, version: Version) -> str | None:
+    """transformers 4's KeyError loading config.json's flat rope_scaling block that gives its
+    type as the legacy `type` key alone, for the classes that validate it without copying it
+    into rope_type (UNCOPIED_TYPES), on vLLM `version` before TRANSFORMERS_5_ALLOWED_FROM
+    (0.9.0-0.11.x allow transformers 4.57 too: OWN_VALIDATOR_TYPES' NOTE); None elsewhere.
+    E.g. Gemma 3 with {"type": "linear", "factor": 8.0}: refused on 0.9.1-0.19.0."""
+    if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
+        return None
+    if w.text_model_type not in UNCOPIED_TYPES or len(w.ropes) != 1:
+        return None
+    legacy = w.ropes[0].legacy_type
+    if legacy not in LEGACY_VALIDATED_ROPE_TYPES:
+        return None
+    return (f"KeyError: \"Missing required keys in `rope_scaling` for 'rope_type'='{legacy}': "
+            "{..., 'rope_type'}\" (vLLM " f"{version_label(version)} runs transformers 4, "
+            f"whose config class for model_type '{w.text_model_type}' validates a rope_scaling "
+            "block as it loads config.json (rope_config_validation) without first copying the "
+            "legacy `type` key into rope_type, and this block gives `type` alone; vLLM's "
+            "patch_rope_parameters would copy it only after the load; under transformers 5, from "
+            f"vLLM {version_label(TRANSFORMERS_5_ALLOWED_FROM)}, standardize_rope_params sets "
+            "rope_type from `type` before validating). "
+            f"Write \"rope_type\": \"{legacy}\" in the block, or plan a later release.")
+
+
+def legacy_type_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
+    """legacy_type_error for the model's text config; [] where --hf-overrides sets the rope
+    block (`overridden`: config.json's own is not known)."""
+    w = spec.window
+    error = None if w is None or overridden else legacy_type_error(w, version)
+    return [error] if error else []

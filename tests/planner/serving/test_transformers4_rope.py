@@ -24,7 +24,11 @@ import pytest
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.startup.rope_keys import llama3_original_errors
-from planner.serving.startup.transformers4_rope import nested_theta_errors, own_validator_errors
+from planner.serving.startup.transformers4_rope import (
+    legacy_type_errors,
+    nested_theta_errors,
+    own_validator_errors,
+)
 from tests.cli.conftest import plan_errors
 from tests.conftest import load_ref_config
 
@@ -285,3 +289,89 @@ def test_the_cli_refuses_phi4_with_a_llama3_block(capsys, tmp_path):
     word = "ValueError from Phi3Config._rope_scaling_validation"
     fits, errors = plan_errors(capsys, *argv, "--vllm-version", "0.19.0", word=word)
     assert (fits, len(errors)) == (False, 1)
+
+
+GEMMA3 = catalog_entry("google/gemma-3-27b-it").config
+"""model_type gemma3, whose text_config (Gemma3TextConfig under transformers 4) writes
+rope_scaling {"rope_type": "linear", "factor": 8.0}."""
+GRANITE = catalog_entry("ibm-granite/granite-3.3-8b-instruct").config
+"""model_type granite (GraniteConfig), rope_scaling null, max_position_embeddings 131,072."""
+LEGACY = ("KeyError: \"Missing required keys in `rope_scaling` for 'rope_type'='{t}': "
+          "{{..., 'rope_type'}}\" (vLLM {v} runs transformers 4, whose config class for "
+          "model_type '{m}' validates a rope_scaling block as it loads config.json")
+
+
+def _gemma3(block: dict) -> dict:
+    config = copy.deepcopy(GEMMA3)
+    config["text_config"]["rope_scaling"] = block
+    return config
+
+
+def _legacy(config: dict, version: tuple[int, int, int], overridden: bool = False
+            ) -> list[str]:
+    return legacy_type_errors(parse_model_config(config), version, overridden)
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    ((0, 9, 1), True),    # transformers>=4.51.1 uncapped: planned under 4.57
+    ((0, 12, 0), True),
+    ((0, 19, 0), True),   # last release requiring transformers<5
+    ((0, 19, 1), False),  # transformers 5: standardize_rope_params sets rope_type from type
+])
+def test_gemma_3_stops_on_a_type_only_block(version, refused):
+    # Gemma3TextConfig.__init__ (4.57.6) sets self.rope_scaling and calls
+    # rope_config_validation with no type -> rope_type copy; _check_received_keys turns the
+    # received {"type", "factor"} into {"factor"} and requires {"rope_type", "factor"}:
+    # {"rope_type"} is missing -> KeyError
+    errors = _legacy(_gemma3({"type": "linear", "factor": 8.0}), version)
+    assert bool(errors) is refused
+    if refused:
+        label = ".".join(map(str, version))
+        assert errors[0].startswith(LEGACY.format(t="linear", v=label, m="gemma3_text"))
+        assert errors[0].endswith("Write \"rope_type\": \"linear\" in the block, or plan a "
+                                  "later release.")
+
+
+@pytest.mark.parametrize("block", [
+    {"rope_type": "linear", "factor": 8.0},                  # Gemma 3 27B as published
+    {"type": "linear", "rope_type": "linear", "factor": 8.0},  # rope_type received: no KeyError
+    {"type": "mrope", "mrope_section": [16, 24, 24]},       # no validator for "mrope": a warning
+])
+def test_gemma_3_loads_a_block_with_rope_type_or_an_unvalidated_type(block):
+    assert _legacy(_gemma3(block), (0, 19, 0)) == []
+
+
+def test_a_class_that_copies_type_loads_it():
+    # Qwen3Config.__init__ copies rope_scaling["type"] into "rope_type" before validating
+    assert _legacy(_qwen3(rope_scaling={"type": "yarn", "factor": 4.0,
+                                        "original_max_position_embeddings": 32768}),
+                   (0, 19, 0)) == []
+
+
+def test_an_overridden_type_only_block_is_not_checked():
+    assert _legacy(_gemma3({"type": "linear", "factor": 8.0}), (0, 19, 0), True) == []
+
+
+def test_a_type_only_llama3_block_on_granite_is_refused_once():
+    # GraniteConfig validates without copying: required {"rope_type", "factor",
+    # "original_max_position_embeddings", "low_freq_factor", "high_freq_factor"} less the
+    # received ones leaves {"rope_type", "original_max_position_embeddings"}: one KeyError,
+    # so llama3_original_errors' KeyError for the missing key alone is not given beside it
+    block = {**LLAMA3, "type": "llama3"}
+    del block["rope_type"]
+    spec = parse_model_config({**copy.deepcopy(GRANITE), "rope_scaling": block,
+                               "original_max_position_embeddings": 8192})
+    assert llama3_original_errors(spec, (0, 19, 0)) == []
+    (error,) = legacy_type_errors(spec, (0, 19, 0), False)
+    assert error.startswith(LEGACY.format(t="llama3", v="0.19.0", m="granite"))
+
+
+def test_the_cli_refuses_gemma_3_with_a_type_only_block(capsys, tmp_path):
+    # planned as fitting on 0.19.0 before this refusal
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(_gemma3({"type": "linear", "factor": 8.0})))
+    argv = ("--model", str(path), "--gpu", "h100-sxm")
+    word = "Missing required keys in `rope_scaling` for 'rope_type'='linear'"
+    fits, errors = plan_errors(capsys, *argv, "--vllm-version", "0.19.0", word=word)
+    assert (fits, len(errors)) == (False, 1)
+    assert plan_errors(capsys, *argv, "--vllm-version", "0.19.1", word=word) == (True, [])
