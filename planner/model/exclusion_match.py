@@ -165,22 +165,62 @@ def modelopt_read(spec: ModelSpec, entries: tuple[str, ...],
                  for e in entries if read or not e.startswith(WRAPPER_ROOT))
 
 
-def bnb_read(spec: ModelSpec, entries: tuple[str, ...]) -> tuple[str, ...]:
-    """A bitsandbytes list as vLLM matches it, in the names Headroom gives layers
-    ('model.layers.N.…'): 'language_model' (a part of every name vLLM gives a multimodal
-    wrapper's text layers) read as 'model', the rest as wrapper_layers_read reads an unmapped
-    list: a dotted entry rooted at 'model.' ('model.layers.3.mlp', 'model.language_model.layers.3')
-    is no dot-free part and no leading run of those names, so it keeps nothing.
+INC_METHODS = ("auto-round", "inc")
+"""The quant_method values vLLM's AutoRound / INC loader takes (config.quant's NOTE above
+INC_UNKNOWN_NAMES), whose extra_config keys may be regular expressions (inc_searched_gates)."""
 
-    NOTE: BitsAndBytesConfig has no apply_vllm_mapper (bitsandbytes.py in the 0.9.0, 0.13.0,
-    0.19.0 and 0.27.0 wheels: base_config.py's no-op), so is_layer_skipped_bnb meets
-    llm_int8_skip_modules as the checkpoint wrote them, whatever the class's hf_to_vllm_mapper
-    renames in its weights (LIST_MATCH's bitsandbytes NOTE)."""
+
+def inc_regex_key(name: str) -> bool:
+    """Whether vLLM's INC parser reads this extra_config key as a regular expression (any of
+    *+?^$()[]{}|\\ in it: matched by re.search, never a layer's exact name)."""
+    return any(c in name for c in "*+?^$()[]{}|\\")
+
+
+def inc_searched_gates(spec: ModelSpec, kept: tuple[str, ...]) -> frozenset[int]:
+    """The decoder layers whose MoE gate one of an AutoRound checkpoint's 16-bit extra_config
+    regex keys (`kept`: QuantSpec.excluded_modules) re.search-es by the name vLLM gives it
+    (ct_named), the keys renamed as the class's mapper renames them (ct_read: a key rooted at
+    'model.language_model.' read at 'language_model.model.'); an invalid pattern finds none.
+
+    NOTE: INCConfig.get_layer_config's get_config (inc.py 0.19.0; the same loop from the 0.11.1
+    auto_round.py) and INCConfigParser._resolve_raw (inc/config_parser.py 0.24.0-0.34.0) try
+    each key holding a REGEX_SPECIAL_CHARS character with re.search against the layer's name
+    after its exact key, skipping one that raises re.error (`import regex as re`, the regex
+    package, in each); apply_vllm_mapper (inc.py 0.19.0,
+    inc/inc.py 0.34.0) runs the keys through the mapper's apply_dict first, which renames
+    literal prefixes only (a key '.*mlp\\.gate$' stays). Only the gate is matched so: other
+    regex keys are placed by the component they name (quant.parse_exclusions)."""
+    patterns = [key for key in ct_read(spec, tuple(k for k in kept if inc_regex_key(k)))
+                if vllm_pattern_error(key) is None]
+    return frozenset(layer.index for layer in spec.layers if patterns
+                     and (gate := router_prefix(layer, spec.model_type)) is not None
+                     and any(regex.search(p, ct_named(spec, gate).prefix) for p in patterns))
+
+
+def wrapped_read(spec: ModelSpec, entries: tuple[str, ...], match: ListMatch) -> tuple[str, ...]:
+    """A bitsandbytes ("parts") or TorchAO ("dotted") list as vLLM matches it, in the names
+    Headroom gives layers ('model.layers.N.…'): unchanged for a text class; where vLLM names the
+    layers 'language_model.model.layers.N.…' (layer_names.vllm_wrapped), an entry rooted there
+    read at 'model.' and 'language_model' (a part of every such name) as 'model'. A dotted entry
+    rooted at 'model.' ('model.layers.3.mlp', 'model.language_model.layers.3') is left out of a
+    bitsandbytes list, as wrapper_layers_read reads an unmapped list: it is no dot-free part
+    and no leading run of those names, so it keeps nothing; a TorchAO one stays, as
+    ".model.layers.3.mlp." lies inside ".language_model.model.layers.3.mlp.gate_up_proj." as it
+    does inside Headroom's name. Any other entry rooted at 'language_model.'
+    ('language_model.layers.3') keeps nothing under either rule, as in Headroom's names.
+
+    NOTE: neither BitsAndBytesConfig nor TorchAOConfig has an apply_vllm_mapper (bitsandbytes.py
+    in the 0.9.0, 0.13.0, 0.19.0 and 0.27.0 wheels, torchao.py in 0.9.0, 0.9.2, 0.10.1, 0.11.0,
+    0.13.0, 0.16.0, 0.19.0, 0.22.0, 0.24.0, 0.27.0, 0.28.0, 0.30.0 and 0.34.0: base_config.py's
+    no-op), so is_layer_skipped_bnb and should_skip meet llm_int8_skip_modules /
+    modules_to_not_convert as the checkpoint wrote them, whatever the class's hf_to_vllm_mapper
+    renames in its weights (LIST_MATCH NOTE)."""
     if not vllm_wrapped(spec):
         return entries
     bare = ("language_model", WRAPPED_ROOT[1][:-1])
-    return wrapper_layers_read(
-        spec, tuple("model" if entry in bare else entry for entry in entries), mapped=False)
+    entries = tuple("model" if entry in bare else entry for entry in entries)
+    inside = tuple(e for e in entries if match == "dotted" and e.startswith("model."))
+    return wrapper_layers_read(spec, entries, mapped=False) + inside
 
 
 def wrapper_layers_read(spec: ModelSpec, entries: tuple[str, ...], mapped: bool

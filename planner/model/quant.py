@@ -16,15 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.model.exclusion_match import (
+    INC_METHODS,
     LIST_MATCH,
     WRAPPER_ROOT,
     NameKeeps,
-    bnb_read,
     exact_read,
+    inc_searched_gates,
     mapper_splits,
     modelopt_read,
     name_keeps,
     names_no_layer,
+    wrapped_read,
     wrapper_read,
 )
 from planner.model.spec import AttentionMixer, ModelSpec, ModuleFormat
@@ -737,10 +739,11 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
     wrapper's layers (exclusion_match.exact_read), without the entries that name no layer; an
     AWQ, compressed-tensors, bitsandbytes or TorchAO one by its rule in the layers
     Headroom names (their components' other layers as placed, a compressed-tensors list without
-    the entries that name no layer, a bitsandbytes one as vLLM meets it on a multimodal wrapper:
-    exclusion_match.bnb_read), a ModelOpt one as placed and as matched to those layers (less
-    the entries rooted at a multimodal wrapper that release does not read:
-    exclusion_match.wrapper_read), any other as placed."""
+    the entries that name no layer, a bitsandbytes or TorchAO one as vLLM meets it on a
+    multimodal wrapper: exclusion_match.wrapped_read), a ModelOpt one as placed and as matched
+    to those layers (less the entries rooted at a multimodal wrapper that release does not
+    read: exclusion_match.wrapper_read), an AutoRound one as placed with the MoE gates its
+    regex keys find (exclusion_match.inc_searched_gates), any other as placed."""
     quant = spec.quant
     match = LIST_MATCH.get(quant.method)
     modules = quant.excluded_modules
@@ -750,9 +753,11 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
         modules = tuple(m for m in modules if not _names_no_layer(m))
     if match == "modelopt" and not wrapper_read(spec, version):
         modules = tuple(m for m in modules if not m.startswith(WRAPPER_ROOT))
-    if match == "parts":
-        modules = bnb_read(spec, modules)
+    if match in ("parts", "dotted"):
+        modules = wrapped_read(spec, modules, match)
     placed = parse_exclusions(modules, spec.num_layers)
+    if quant.method in INC_METHODS:
+        return _with_gates(placed, inc_searched_gates(spec, modules))
     if match in (None, "exact"):
         return placed
     keeps = _name_keeps(spec, version)
@@ -770,6 +775,15 @@ def _list_exclusions(spec: ModelSpec, version: tuple[int, int, int] | None) -> E
             for i, read in keeps.read.items()}
     return Exclusions(all_layers=all_layers, unmatched=placed.unmatched,
                       by_layer={i: own for i, own in by_layer.items() if own})
+
+
+def _with_gates(placed: Exclusions, layers: frozenset[int]) -> Exclusions:
+    """`placed` with the MoE gate of each of `layers` kept 16-bit too (an AutoRound list's
+    regex keys as vLLM searches them: exclusion_match.inc_searched_gates)."""
+    by_layer = dict(placed.by_layer)
+    for i in layers:
+        by_layer[i] = by_layer.get(i, frozenset()) | {"router"}
+    return placed.model_copy(update={"by_layer": by_layer})
 
 
 def _names_no_layer(name: str) -> bool:
@@ -791,16 +805,16 @@ def _name_keeps(spec: ModelSpec, version: tuple[int, int, int] | None) -> NameKe
     """exclusion_match.name_keeps of the checkpoint's whole list (its lone projections too:
     QuantSpec.release_exclusions) by its method's rule, with a compressed-tensors checkpoint's
     targets, per spec, a ModelOpt list as vLLM `version` (None: the newest) reads it
-    (exclusion_match.modelopt_read), a bitsandbytes one as vLLM meets it on a multimodal
-    wrapper (exclusion_match.bnb_read)."""
+    (exclusion_match.modelopt_read), a bitsandbytes or TorchAO one as vLLM meets it on a
+    multimodal wrapper (exclusion_match.wrapped_read)."""
     quant = spec.quant
     entries = quant.excluded_modules + tuple(
         f.module for f in quant.module_schemes if f.scheme == "bf16")
     match = LIST_MATCH[quant.method]
     if match == "modelopt":
         entries = modelopt_read(spec, entries, version)
-    if match == "parts":
-        entries = bnb_read(spec, entries)
+    if match in ("parts", "dotted"):
+        entries = wrapped_read(spec, entries, match)
     return _NAME_KEEPS.get(spec, (mapper_splits(spec, version), wrapper_read(spec, version)),
                            name_keeps, spec, entries, match, quant.targets)
 

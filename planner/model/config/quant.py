@@ -12,8 +12,10 @@ from typing import Literal
 
 from planner.jsondoc import json_kind
 from planner.model.exclusion_match import (
+    INC_METHODS,
     ct_pattern_error,
     ct_takes_lm_head,
+    inc_regex_key,
     vllm_matches,
     vllm_pattern_error,
 )
@@ -807,7 +809,6 @@ def _ct_nvfp4(args: dict) -> bool:
 # override nor a registered method: vLLM stops at "Unknown quantization method"
 # (config/model.py _verify_quantization), planned here in their format and refused by
 # planner.serving.startup.autoround.inc_errors.
-INC_METHODS = ("auto-round", "inc")
 INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
 SOME_FORMATS_READ = ("torchao", "quark")
 """quant_methods whose formats quant_spec reads only in part (_torchao, _quark): another is
@@ -1160,7 +1161,7 @@ def _inc_kept(extra: object, bits: int, at: str) -> tuple[str, ...]:
     _inc_entry_types(extra, at)
     return tuple(name for name, cfg in extra.items()
                  if (isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
-                 or ("bits" not in cfg and not _regex_key(name) and not fused_moe_of(name)
+                 or ("bits" not in cfg and not inc_regex_key(name) and not fused_moe_of(name)
                      and _fused_shards(name, extra) is None))
 
 
@@ -1197,12 +1198,6 @@ def _inc_entry_types(extra: dict, at: str) -> None:
             raise ConfigError(f"{where}.sym must be true or false, got {cfg['sym']!r}")
 
 
-def _regex_key(name: str) -> bool:
-    """Whether vLLM's INC parser reads this extra_config key as a regular expression (any of
-    *+?^$()[]{}|\\ in it: matched by re.search, never a layer's exact name)."""
-    return any(c in name for c in "*+?^$()[]{}|\\")
-
-
 _ROUTED_EXPERT = re.compile(r"^(.*\.experts)\.\d+\.")
 
 
@@ -1233,7 +1228,7 @@ def _inc_entries(extra: object, kept: tuple[str, ...], bits: int, group: int | l
     found = []
     for name in extra:
         own_bits, own_group, own_sym = own = _inc_entry(extra, name, *base)
-        if name in kept or _regex_key(name) or fused_moe_of(name) \
+        if name in kept or inc_regex_key(name) or fused_moe_of(name) \
                 or (own == base and not _is_lm_head(name)) or not _is_int(own_bits) \
                 or not (_is_int(own_group) or _block_pair(own_group)):
             continue
@@ -1249,7 +1244,7 @@ def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
     the same attention listed; Llama's q_proj listed alone is read as such too)."""
     head, _, last = name.rpartition(".")
     fused = next((key for key, shards in FUSED_SHARDS.items() if last in shards), None)
-    if fused is None or _regex_key(name) or fused_moe_of(name):
+    if fused is None or inc_regex_key(name) or fused_moe_of(name):
         return None
     shards = [f"{head}.{shard}" for shard in FUSED_SHARDS[fused]]
     if fused == "qkv_proj" and not any(shard in extra for shard in shards[1:]):
@@ -1304,7 +1299,7 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
             experts.setdefault(fused_moe_of(name), set()).add(entry(name))
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
             continue  # another sym alone packs the same bytes
-        if _planned_int(own_bits, own_group, family) and not _regex_key(name):
+        if _planned_int(own_bits, own_group, family) and not inc_regex_key(name):
             schemes.append(ModuleFormat(module=name, algo=f"int{own_bits} g{own_group}",
                                         scheme=_inc_key(own_bits, own_group, family)))
         else:

@@ -6,6 +6,7 @@ weights.rank_weights."""
 
 from typing import Literal, NamedTuple
 
+from planner.model.exclusion_match import INC_METHODS
 from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import ModelSpec, MoeMlp, QuantSpec
 from planner.serving.hardware import GpuSpec
@@ -141,7 +142,7 @@ jamba.py, flex_olmo.py."""
 
 
 GATE_QUANTIZING_METHODS = frozenset({"fp8", "compressed-tensors", "modelopt", "bitsandbytes",
-                                     "fbgemm_fp8", "w4afp8", "torchao", "quark"})
+                                     "fbgemm_fp8", "w4afp8", "torchao", "quark", *INC_METHODS})
 """The checkpoint methods whose vLLM loader quantizes a MoE gate built with the quant config
 unless the checkpoint's exclusion list names it; AWQ's does so only where it reads a list
 (checkpoint_gate_quantized).
@@ -186,7 +187,21 @@ TorchAOLinearMethod with the checkpoint's config (a ModuleFqnToConfig per name: 
 here); 0.9.0 the same with no list. QuarkConfig (quark/quark.py, 0.19.0 and 0.34.0): a
 LinearBase should_ignore_layer(prefix, exclude) does not keep gets QuarkLinearMethod with
 the scheme _find_matched_config finds (layer_quant_config's own formats are planned in the
-global one: config.quant._quark). A gate these checkpoints store 16-bit is loaded into the
+global one: config.quant._quark). INCConfig (AutoRound, quant_method "auto-round" / "inc";
+inc.py 0.19.0, inc/inc.py + inc/config_parser.py 0.34.0; Headroom plans AutoRound from 0.19.0:
+autoround._inc_unread): get_quant_method returns UnquantizedLinearMethod where an extra_config
+key equal to the prefix (or "model." + prefix) has bits >= 16 (16 where absent), else
+get_layer_config / INCConfigParser.resolve quantize a layer not an lm_head whose name starts
+with a block_name_to_quantize entry (every layer where there is none) unless an exact or regex
+(re.search) extra_config entry gives it 16 bits: the gate gets the checkpoint's GPTQ / AWQ
+(Marlin) linear method or, from 0.29.0, INCFp8Scheme's block-FP8 one. No size or backend rule
+there keeps it 16-bit: Marlin or the plain GPTQ / AWQ method hold the same int4 / int8 tensors
+(the gates above have 2,048-7,168 inputs and 128 or 512 outputs). Headroom plans every decoder
+layer inside the blocks (config.quant._inc), the gate with them. AutoRound itself keeps each
+".gate" of a MoE model 16-bit and writes it into extra_config (auto-round 0.16.1
+special_model_handler.py get_predefined_ignore_layers, export_to_autoround/export.py); older
+exports quantized it (qwen3_moe.py 0.10.2: "AutoGPTQ seems to avoid gate quantization while
+AutoRound does"). A gate these checkpoints store 16-bit is loaded into the
 quantized layer without the unloaded-weights check (default_loader.py load_weights runs it
 only where model_config.quantization is None, 0.19.0); whether a weight_loader stops on it is
 not read: not refused."""
