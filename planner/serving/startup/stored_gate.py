@@ -15,11 +15,12 @@ writes to exclude_modules only modules holding quantizers whose format is none
 (export/quant_utils.py get_quant_config, nvidia-modelopt 0.37.0). Such routers (transformers
 4.57.6 and 5.25.0 wheels): DeepseekV2MoEGate, DeepseekV3TopkRouter, Glm4MoeTopkRouter,
 GptOssTopKRouter; and, in 5.25.0 only (no class in 4.57.6), DeepseekV32TopkRouter,
-GlmMoeDsaTopkRouter, Glm4MoeLiteTopkRouter, MiMoV2FlashTopkRouter and Qwen3-5-MoE's
-Qwen3_5MoeTopKRouter (its shared_expert_gate an nn.Linear). So DeepSeek-V2 / V3 / R1,
-DeepSeek-V3.2, GLM-4.5, GLM-4.7-Flash, GLM-5, gpt-oss and MiMo-V2-Flash checkpoints (and
-Qwen3.5-MoE's router) store the gate 16-bit whatever the list says, which every vLLM loader
-takes: not refused. What each remaining model file's
+GlmMoeDsaTopkRouter, Glm4MoeLiteTopkRouter, MiMoV2FlashTopkRouter, NemotronHTopkRouter and
+Qwen3-5-MoE's Qwen3_5MoeTopKRouter (its shared_expert_gate an nn.Linear). So DeepSeek-V2 / V3 /
+R1, DeepSeek-V3.2, GLM-4.5, GLM-4.7-Flash, GLM-5, gpt-oss, MiMo-V2-Flash and Nemotron-H
+checkpoints (and Qwen3.5-MoE's router) store the gate 16-bit whatever the list says, which
+every vLLM loader takes: not refused (nemotron_h.py's loader, read 0.11.1-0.34.0, would raise
+KeyError to 0.25.x and ValueError from 0.26.0 at a quantized one). What each remaining model file's
 loader does with a quantized gate's scales (STORED_GATE_LOADS), read in the 0.9.0, 0.9.2,
 0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels, and in every minor where a loader
 changes:
@@ -64,7 +65,13 @@ AutoWeightsLoader). llama4.py's router (feed_forward.router) KeyError in every r
 Llama4Model's loop, which Llama4ForCausalLM's and mllama4.py Llama4ForConditionalGeneration's
 AutoWeightsLoader call. minimax_m2.py's gate KeyError 0.11.1-0.24.0, ValueError from 0.25.0;
 its checkpoint stores the MoE block as block_sparse_moe (MiniMaxM2DecoderLayer.
-block_sparse_moe), which vLLM prefixes "mlp" (layer_names.router_prefix)."""
+block_sparse_moe), which vLLM prefixes "mlp" (layer_names.router_prefix). gemma4.py's router
+(Gemma4Router.proj, a GateLinear built without a quant config 0.19.0-0.34.0; transformers
+5.25.0's Gemma4TextRouter.proj is an nn.Linear, so the checkpoint stores it quantized unless
+listed, as layers.N.router.proj beside router.scale, an nn.Parameter never quantized) KeyError
+0.19.0-0.23.0 (Gemma4Model's loop ends `param = params_dict[name]`), skips 0.24.0-0.30.0,
+silently (`if name not in params_dict: continue` added before it), ValueError from 0.31.0
+(Gemma4Model.load_weights AutoWeightsLoader's)."""
 
 from typing import Literal, NamedTuple
 
@@ -124,6 +131,9 @@ STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
     "ernie4_5_moe": (_GateLoad("ernie45_moe.py", "gate", _raises((0, 26, 0))),),
     "llama4": (_GateLoad("llama4.py", "router", _raises()),),
     "minimax_m2": (_GateLoad("minimax_m2.py", "gate", _raises((0, 25, 0)), "block_sparse_moe"),),
+    **dict.fromkeys(("gemma4", "gemma4_text"), (_GateLoad(
+        "gemma4.py", "proj", ((EVERY_RELEASE, "KeyError"), ((0, 24, 0), "skips"),
+                              ((0, 31, 0), "ValueError")), "router"),)),
 }
 """The model_types whose vLLM file is read for a quantized gate it builds unquantized (module
 NOTE); other files' loaders are not read (docs/known-limits.md)."""

@@ -1,8 +1,8 @@
 """A ModelOpt checkpoint storing a MoE gate quantized, for the model files h790's table did not
 read (startup.stored_gate STORED_GATE_LOADS): qwen3_5.py (its shared_expert_gate), Kimi-VL /
-Kimi K2.5 and ernie45_moe.py, each at the releases where its load_weights changes (read in
-those wheels: module NOTE). DeepSeek-V3.2 / GLM-5, GLM-4.7-Flash and MiMo-V2-Flash routers
-ModelOpt never quantizes (test_stored_gate, r25)."""
+Kimi K2.5, ernie45_moe.py and gemma4.py's router, each at the releases where its load_weights
+changes (read in those wheels: module NOTE). DeepSeek-V3.2 / GLM-5, GLM-4.7-Flash and
+MiMo-V2-Flash routers ModelOpt never quantizes (test_stored_gate, r25), nor Nemotron-H's."""
 
 import pytest
 
@@ -11,6 +11,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.serving.startup.stored_gate import stored_gate_errors
 from tests.planner.model.test_ernie45_moe import SMALL as SMALL_ERNIE
+from tests.planner.serving.test_fused_shards import _plan_errors
 from tests.planner.serving.test_stored_gate import (
     ASSERTION,
     KEY_ERROR,
@@ -95,3 +96,63 @@ def test_ernie45_moe_key_error_then_value_error_from_0_26(version, raised):
     assert _gate(spec, version) == "model.layers.1.mlp.gate"
     assert _raised(_modelopt(SMALL_ERNIE, ["lm_head", "model.layers.1.mlp.gate",
                                            "model.layers.3.mlp.gate"]), version) is None
+
+
+GEMMA4_MOE = "google/gemma-4-26B-A4B"
+"""Gemma4ForConditionalGeneration, every one of its 30 layers with a MoE block (128 experts);
+hidden 2,816: an NVFP4 router.proj row is 2,816 / 2 = 1,408 bytes, an FP8 one 2,816, the
+16-bit 2,816."""
+
+
+@pytest.mark.parametrize(("version", "fp8", "nvfp4"), [
+    # 0.19.0 (gemma4.py's first wheel)-0.23.0: Gemma4Model's loop ends
+    # `param = params_dict[name]` for the router's input_scale
+    ((0, 19, 0), KEY_ERROR, KEY_ERROR), ((0, 23, 0), KEY_ERROR, KEY_ERROR),
+    # 0.24.0-0.30.0: `if name not in params_dict: continue` skips the scales; GateLinear's
+    # (ReplicatedLinear) weight_loader takes FP8's [128, 2816], not NVFP4's [128, 1408]
+    ((0, 24, 0), None, ASSERTION), ((0, 30, 0), None, ASSERTION),
+    # 0.31.0 on: Gemma4Model.load_weights is AutoWeightsLoader's
+    ((0, 31, 0), VALUE_ERROR, VALUE_ERROR), ((0, 34, 0), VALUE_ERROR, VALUE_ERROR)])
+def test_gemma4_router_proj_per_release(version, fp8, nvfp4):
+    """transformers' Gemma4TextRouter.proj is an nn.Linear (5.25.0), which ModelOpt quantizes
+    unless listed; the checkpoint names it model.language_model.layers.N.router.proj (its
+    router.scale an nn.Parameter, never quantized): a list naming it so keeps it, one naming a
+    Mixtral-style mlp.gate does not."""
+    for kept in (["lm_head"], ["lm_head", "model.language_model.layers.*.mlp.gate"]):
+        assert _raised(_catalog(GEMMA4_MOE, kept), version) == fp8
+        spec = _catalog(GEMMA4_MOE, kept, "NVFP4")
+        assert _raised(spec, version) == nvfp4
+        assert _gate(spec, version) == "model.language_model.layers.0.router.proj"
+    for kept in (["lm_head", "model.language_model.layers.*.router.proj"], ["*router*"]):
+        assert _raised(_catalog(GEMMA4_MOE, kept, "NVFP4"), version) is None
+
+
+def test_gemma4_text_checkpoint_names_model_layers():
+    """A Gemma4ForCausalLM checkpoint (text_config alone, model_type gemma4_text) names
+    model.layers.N.router.proj."""
+    text = {**catalog_entry(GEMMA4_MOE).config["text_config"],
+            "architectures": ["Gemma4ForCausalLM"]}
+    spec = _modelopt(text, ["lm_head"], "NVFP4")
+    assert _gate(spec, (0, 34, 0)) == "model.layers.0.router.proj"
+    assert _raised(_modelopt(text, ["lm_head", "model.layers.*.router.proj"], "NVFP4"),
+                   (0, 34, 0)) is None
+
+
+def test_gemma4_plan_is_refused():
+    """The refusal reaches plan's errors."""
+    errors = _plan_errors(_catalog(GEMMA4_MOE, ["lm_head"], "NVFP4"), "0.27.0", tp=1)
+    assert any("gemma4.py builds model.language_model.layers.0.router.proj unquantized" in e
+               and e.endswith('AssertionError "Tried to load weights of size ...".')
+               for e in errors)
+
+
+@pytest.mark.parametrize("version", [(0, 11, 1), (0, 25, 1), (0, 26, 0), (0, 34, 0)])
+def test_nemotron_h_gate_modelopt_never_quantizes_is_not_refused(version):
+    """nemotron_h.py's loader would stop at a quantized gate (KeyError 0.11.1-0.25.x,
+    ValueError from 0.26.0), but transformers 5.25.0's NemotronHTopkRouter holds a bare
+    nn.Parameter (`weight`, float32), which ModelOpt never quantizes nor lists: the checkpoint
+    stores backbone.layers.N.mixer.gate 16-bit whatever exclude_modules says."""
+    for repo in ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16",
+                 "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8"):
+        for algo in ("FP8", "NVFP4"):
+            assert _raised(_catalog(repo, ["lm_head"], algo), version) is None
