@@ -15,15 +15,16 @@ writes to exclude_modules only modules holding quantizers whose format is none
 (export/quant_utils.py get_quant_config, nvidia-modelopt 0.37.0). Such routers (transformers
 4.57.6 and 5.25.0 wheels): DeepseekV2MoEGate, DeepseekV3TopkRouter, Glm4MoeTopkRouter,
 GptOssTopKRouter; and, in 5.25.0 only (no class in 4.57.6), DeepseekV32TopkRouter,
-GlmMoeDsaTopkRouter, Glm4MoeLiteTopkRouter, MiMoV2FlashTopkRouter, NemotronHTopkRouter and
-Qwen3-5-MoE's Qwen3_5MoeTopKRouter (its shared_expert_gate an nn.Linear). So DeepSeek-V2 / V3 /
-R1, DeepSeek-V3.2, GLM-4.5, GLM-4.7-Flash, GLM-5, gpt-oss, MiMo-V2-Flash and Nemotron-H
-checkpoints (and Qwen3.5-MoE's router) store the gate 16-bit whatever the list says, which
-every vLLM loader takes: not refused (nemotron_h.py's loader, read 0.11.1-0.34.0, would raise
-KeyError to 0.25.x and ValueError from 0.26.0 at a quantized one). What each remaining model file's
-loader does with a quantized gate's scales (STORED_GATE_LOADS), read in the 0.9.0, 0.9.2,
-0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and 0.34.0 wheels, and in every minor where a loader
-changes:
+GlmMoeDsaTopkRouter, Glm4MoeLiteTopkRouter, MiMoV2FlashTopkRouter, NemotronHTopkRouter,
+DeepseekV4TopKRouter / DeepseekV4HashRouter and Qwen3-5-MoE's Qwen3_5MoeTopKRouter (its
+shared_expert_gate an nn.Linear). So DeepSeek-V2 / V3 / R1, DeepSeek-V3.2, DeepSeek-V4, GLM-4.5,
+GLM-4.7-Flash, GLM-5, gpt-oss, MiMo-V2-Flash and Nemotron-H checkpoints (and Qwen3.5-MoE's
+router) store the gate 16-bit whatever the list says, which every vLLM loader takes: not
+refused (nemotron_h.py's loader, read 0.11.1-0.34.0, would raise KeyError to 0.25.x and
+ValueError from 0.26.0 at a quantized one; vllm/models/deepseek_v4's, 0.22.0 on, not read).
+What each remaining model file's loader does with a quantized gate's scales
+(STORED_GATE_LOADS), read in the 0.9.0, 0.9.2, 0.12.0, 0.17.0, 0.19.0, 0.24.0, 0.25.0 and
+0.34.0 wheels, and in every minor where a loader changes:
 - "KeyError": a hand-written loop that looks each name up in params_dict, the only guards a
   missing bias and a k/v scale (maybe_remap_kv_scale_name leaves "input_scale" as it is), so
   `params_dict[name]` raises for the gate's first scale.

@@ -147,12 +147,15 @@ def test_gemma4_plan_is_refused():
 
 
 @pytest.mark.parametrize("version", [(0, 11, 1), (0, 25, 1), (0, 26, 0), (0, 34, 0)])
-def test_nemotron_h_gate_modelopt_never_quantizes_is_not_refused(version):
+def test_nemotron_h_and_deepseek_v4_gates_modelopt_never_quantizes_are_not_refused(version):
     """nemotron_h.py's loader would stop at a quantized gate (KeyError 0.11.1-0.25.x,
     ValueError from 0.26.0), but transformers 5.25.0's NemotronHTopkRouter holds a bare
     nn.Parameter (`weight`, float32), which ModelOpt never quantizes nor lists: the checkpoint
-    stores backbone.layers.N.mixer.gate 16-bit whatever exclude_modules says."""
+    stores backbone.layers.N.mixer.gate 16-bit whatever exclude_modules says. So do
+    DeepSeek-V4's DeepseekV4TopKRouter / DeepseekV4HashRouter (5.25.0; vllm/models/deepseek_v4
+    from 0.22.0)."""
     for repo in ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16",
-                 "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8"):
+                 "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8",
+                 "deepseek-ai/DeepSeek-V4-Flash"):
         for algo in ("FP8", "NVFP4"):
             assert _raised(_catalog(repo, ["lm_head"], algo), version) is None
