@@ -68,7 +68,7 @@ def test_the_report_page_plans_the_compared_models_as_report_compare(capsys) -> 
                               seed=["--model", LLAMA, "--gpu", "h100-sxm", "--gpus", "1"]
                               ).rstrip("\n")
     [qwen2] = [line for line in page.splitlines() if line.startswith(f"| {QWEN2} |")]
-    assert f"| {(_plain_weights(capsys, QWEN2) + QWEN2_BYTES) / GIB:.2f} GiB |" in qwen2
+    assert f"| {(_plain_weights(capsys, QWEN2) + QWEN2_BYTES) / GIB:.2f} GiB (BF16) |" in qwen2
     unread = page[page.index(f"- {UNREAD}: "):]
     assert unread.splitlines()[1].startswith(f"  - {WITHOUT}")
 
