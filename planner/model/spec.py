@@ -414,6 +414,11 @@ class QuantSpec(_Frozen):
         default=False, description="GPTQ: config.json gives an autoround_version (AutoRound's "
         "GPTQ export, which stores a MoE gate quantized; AutoGPTQ's and GPTQModel's store it "
         "16-bit): router_dtype.checkpoint_gate_quantized, stored_gate.gptq_gate_errors")
+    exporter_transformers: str | None = Field(
+        default=None, description="ModelOpt: config.json's transformers_version, the "
+        "exporting transformers release, whose model class decides whether ModelOpt could "
+        "quantize a MoE gate (an nn.Linear) at all (stored_gate.stored_gate_errors); None "
+        "where the config gives none (str() of a value of another type)")
     modelopt_faults: ModelOptFaults | None = Field(
         default=None, description="ModelOpt: values of another type than vLLM's config reader "
         "asks for, refused from a release on (modelopt.modelopt_type_errors)")

@@ -542,7 +542,8 @@ def _quant(
     checkpoint's `dynamic` rules matched to `layers` (gptq_dynamic; `text_layers`: the text
     model's vLLM type, None for a wrapper's text_config); and an AutoRound block's format where
     it is planned as 16-bit weights (ModelSpec.inc_unplanned); and the quant_method where
-    none is read (ModelSpec.unread_quant_method)."""
+    none is read (ModelSpec.unread_quant_method). A ModelOpt spec keeps config.json's
+    transformers_version (QuantSpec.exporter_transformers)."""
     qc = config.get("quantization_config")
     where = "quantization_config"
     if qc is not None:
@@ -559,6 +560,9 @@ def _quant(
                        inc_gate_up_fused_last(config))
     quant = gptq_dynamic(quant, qc, layers, text_layers if not text_cfg else None, where,
                          notes.warnings)
+    exporter = config.get("transformers_version")
+    if quant is not None and quant.method == "modelopt" and exporter is not None:
+        quant = quant.model_copy(update={"exporter_transformers": str(exporter)})
     return quant, inc_unplanned(qc, quant, where), unread_method(qc, hf_quant, quant)
 
 

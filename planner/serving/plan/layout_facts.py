@@ -75,6 +75,7 @@ from planner.serving.plan.shared import cached, spec_params
 from planner.serving.processor_order import processor_order_spec
 from planner.serving.startup.fp8_block import fp8_block_refusal
 from planner.serving.startup.model_config import qk_norm_gather_refusal
+from planner.serving.startup.stored_gate import stored_gate_warnings
 from planner.serving.startup.w4afp8 import w4afp8_shape_refusal
 from planner.serving.startup.wna16_shapes import marlin_shape_findings
 from planner.serving.tie import served_spec
@@ -188,6 +189,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
                                                     cluster.vendor, r.compute_capability)),
                 *marlin_warnings,
+                *stored_gate_warnings(spec, r.scheme, version),
                 *r.gpu_notes, *bridge_warnings(cluster, layout.tp),
                 *assumed_link_warnings(cluster, layout),
                 *cross_node_tp_warnings(layout, r),

@@ -74,7 +74,8 @@ listed, as layers.N.router.proj beside router.scale, an nn.Parameter never quant
 silently (`if name not in params_dict: continue` added before it), ValueError from 0.31.0
 (Gemma4Model.load_weights AutoWeightsLoader's)."""
 
-from typing import Literal, NamedTuple
+import re
+from typing import Literal, NamedTuple, cast
 
 from planner.model.exclusion_match import modelopt_names
 from planner.model.layer_names import WRAPPED, WRAPPED_ROOT, router_prefix, vllm_wrapped
@@ -105,6 +106,10 @@ class _GateLoad(NamedTuple):
     loads: tuple[tuple[Version, GateLoad], ...]
     stored_block: str = ""
     stored_roots: tuple[str, ...] = ()
+    linear_before: Version | None = None
+    """The first transformers release whose model class builds the gate as a bare-Parameter
+    nn.Module, which ModelOpt never quantizes (TRANSFORMERS_ROUTER_MODULE); None where every
+    release read builds an nn.Linear, or the model is remote code."""
 
 
 def _raises(auto_from: Version | None = None) -> tuple[tuple[Version, GateLoad], ...]:
@@ -112,16 +117,43 @@ def _raises(auto_from: Version | None = None) -> tuple[tuple[Version, GateLoad],
     return ((EVERY_RELEASE, "KeyError"),) + (((auto_from, "ValueError"),) if auto_from else ())
 
 
+TRANSFORMERS_ROUTER_MODULE: Version = (5, 0, 0)
+"""The first transformers release whose MixtralTopKRouter, Qwen3NextTopKRouter,
+Ernie4_5_MoeTopKRouter and MiniMaxM2TopKRouter are nn.Modules holding a bare nn.Parameter
+`weight` (F.linear in forward): read in the 4.57.6 wheel (mixtral, qwen3_next, ernie4_5_moe:
+`self.gate = nn.Linear(...)`; no minimax_m2 model, MiniMax-M2 remote code), 5.0.0rc0 (the first
+three routers already modules; no minimax_m2), 5.0.0, 5.5.0 and 5.25.0 (all four modules). In
+every one of those wheels qwen3_next's and qwen3_5_moe's shared_expert_gate stays a
+torch.nn.Linear and llama4's Llama4Router subclasses nn.Linear. A MiniMax-M2 export under 4.x
+ran the repo's remote code (not read): refused as an nn.Linear gate, as before."""
+
+
+def _exporter_below(text: str | None, switch: Version) -> bool | None:
+    """Whether the exporting transformers release (config.json transformers_version, e.g.
+    '4.57.1', '5.0.0rc1', '4.51.0.dev0') precedes `switch`; None where it cannot tell: no
+    version, one not read as major.minor.patch, or a pre-release (rcN / .devN) of `switch`
+    itself, built from a tree before or after the change."""
+    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(\S*)", text or "")
+    if match is None:
+        return None
+    release = (int(match[1]), int(match[2]), int(match[3]))
+    if release == switch and match[4]:
+        return None
+    return release < switch
+
+
 _DEEPSEEK_V2 = (_GateLoad("deepseek_v2.py", "gate", _raises()),)
 _QWEN3_5_MOE = (_GateLoad("qwen3_5.py", "shared_expert_gate", ((EVERY_RELEASE, "skips"),
                                                                 ((0, 25, 0), "ValueError"))),)
 _KIMI_MM = ("language_model.model.", "language_model.")
 STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
-    "mixtral": (_GateLoad("mixtral.py", "gate", _raises((0, 25, 0))),),
+    "mixtral": (_GateLoad("mixtral.py", "gate", _raises((0, 25, 0)),
+                          linear_before=TRANSFORMERS_ROUTER_MODULE),),
     "qwen3_next": (
         _GateLoad("qwen3_next.py", "gate", ((EVERY_RELEASE, "quant_config"),
                                             (QWEN3_NEXT_GATE_QUANTIZED_SPAN[1], "skips"),
-                                            ((0, 25, 0), "ValueError"))),
+                                            ((0, 25, 0), "ValueError")),
+                  linear_before=TRANSFORMERS_ROUTER_MODULE),
         _GateLoad("qwen3_next.py", "shared_expert_gate", ((EVERY_RELEASE, "KeyError"),
                                                           ((0, 13, 0), "skips_default"),
                                                           ((0, 14, 0), "skips"),
@@ -129,9 +161,11 @@ STORED_GATE_LOADS: dict[str, tuple[_GateLoad, ...]] = {
     "kimi_k2": _DEEPSEEK_V2,
     **dict.fromkeys(("kimi_vl", "kimi_k25"), (_DEEPSEEK_V2[0]._replace(stored_roots=_KIMI_MM),)),
     **dict.fromkeys(("qwen3_5_moe", "qwen3_5_moe_text"), _QWEN3_5_MOE),
-    "ernie4_5_moe": (_GateLoad("ernie45_moe.py", "gate", _raises((0, 26, 0))),),
+    "ernie4_5_moe": (_GateLoad("ernie45_moe.py", "gate", _raises((0, 26, 0)),
+                               linear_before=TRANSFORMERS_ROUTER_MODULE),),
     "llama4": (_GateLoad("llama4.py", "router", _raises()),),
-    "minimax_m2": (_GateLoad("minimax_m2.py", "gate", _raises((0, 25, 0)), "block_sparse_moe"),),
+    "minimax_m2": (_GateLoad("minimax_m2.py", "gate", _raises((0, 25, 0)), "block_sparse_moe",
+                             linear_before=TRANSFORMERS_ROUTER_MODULE),),
     **dict.fromkeys(("gemma4", "gemma4_text"), (_GateLoad(
         "gemma4.py", "proj", ((EVERY_RELEASE, "KeyError"), ((0, 24, 0), "skips"),
                               ((0, 31, 0), "ValueError")), "router"),)),
@@ -178,16 +212,71 @@ def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     """vLLM `version`'s load failure for a ModelOpt checkpoint as stored whose exclude list
     leaves a MoE gate quantized that the model file builds unquantized and whose loader stops
     at it (STORED_GATE_LOADS), naming its first such layer; [] for any other checkpoint,
-    release or what-if. The list names a gate where it matches the checkpoint's name for it as
-    ModelOpt's is_layer_excluded matches (exclusion_match.modelopt_names), or a router whose
-    vLLM prefix is that name where Headroom places an entry there (a "language_model." root)."""
+    release or what-if, and where the exporting transformers (QuantSpec.exporter_transformers)
+    built that gate as a module ModelOpt does not quantize or does not say
+    (stored_gate_warnings). The list names a gate where it matches the checkpoint's name for it
+    as ModelOpt's is_layer_excluded matches (exclusion_match.modelopt_names), or a router
+    whose vLLM prefix is that name where Headroom places an entry there (a "language_model."
+    root)."""
+    found = _unlisted_gate(spec, scheme, version, True)
+    if found is None:
+        return []
+    load, gate, raised = found
+    how = ("and skips the input_scale / weight_scale this ModelOpt checkpoint stores "
+           "for it, but its NVFP4 weight, two values a byte, does not fit the "
+           "unquantized parameter") if raised.startswith("AssertionError") else (
+        "with no parameter for the input_scale / weight_scale this ModelOpt checkpoint "
+        "stores for it")
+    return [f"vLLM {version_label(version)} stops loading the weights: {load.file} "
+            f"builds {gate} unquantized (quant_config=None), {how} (its "
+            f"{spec.quant.excluded_key or 'exclude_modules'} does not name the gate): "
+            f"{raised}."]
+
+
+def stored_gate_warnings(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """The condition under which vLLM `version` stops at a gate stored_gate_errors would
+    refuse, where config.json's transformers_version cannot tell whether the exporting
+    transformers built it as an nn.Linear (none, unparseable, a pre-release of the switch):
+    planned as loading, since a gate ModelOpt did not quantize is stored 16-bit and unlisted."""
+    found = _unlisted_gate(spec, scheme, version, False)
+    if found is None:
+        return []
+    load, gate, raised = found
+    given = spec.quant.exporter_transformers
+    said = "gives no transformers_version" if given is None else \
+        f"transformers_version {given!r} does not say which release exported it"
+    return [f"{gate} is not in this ModelOpt checkpoint's "
+            f"{spec.quant.excluded_key or 'exclude_modules'}: it is stored quantized only if "
+            f"the exporter's transformers built it as nn.Linear (releases before "
+            f"{version_label(cast(Version, load.linear_before))}), and then "
+            f"vLLM {version_label(version)} stops loading at its scales ({load.file}: "
+            f"{raised}); config.json {said}: planned as stored 16-bit, which loads."]
+
+
+def _built_linear(load: _GateLoad, exporter: str | None) -> bool | None:
+    """Whether the exporting transformers (`exporter`: config.json's transformers_version)
+    built this gate as an nn.Linear, which ModelOpt quantizes unless listed; None where the
+    version cannot tell (_exporter_below)."""
+    if load.linear_before is None:
+        return True
+    return _exporter_below(exporter, load.linear_before)
+
+
+def _unlisted_gate(spec: ModelSpec, scheme: QuantScheme, version: Version, refused: bool
+                   ) -> tuple[_GateLoad, str, str] | None:
+    """(the gate's load row, its checkpoint name in the first such layer, what vLLM raises)
+    for a ModelOpt checkpoint as stored whose exclude list leaves unnamed a gate vLLM
+    `version`'s loader stops at: among the gates the exporter built as nn.Linear where
+    `refused`, else among those whose exporter release cannot be told (_exporter_below)."""
     quant = spec.quant
     if not stored_format(spec, scheme) or quant.method != "modelopt" or quant.module_formats:
-        return []
+        return None
+    wanted = True if refused else None
     failing = [(load, raised) for load in STORED_GATE_LOADS.get(spec.model_type, ())
-               if (raised := _raised(load, version, scheme.family))]
+               if (raised := _raised(load, version, scheme.family))
+               and _built_linear(load, quant.exporter_transformers) is wanted]
     if not failing:
-        return []
+        return None
     exclusions = checkpoint_exclusions(spec, scheme)
     for layer in spec.layers:
         for load, raised in failing:
@@ -197,17 +286,8 @@ def stored_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
                     load.module != "shared_expert_gate" and not load.stored_block
                     and exclusions.excluded(layer.index, "router")):
                 continue
-            gate = gates[0]
-            how = ("and skips the input_scale / weight_scale this ModelOpt checkpoint stores "
-                   "for it, but its NVFP4 weight, two values a byte, does not fit the "
-                   "unquantized parameter") if raised.startswith("AssertionError") else (
-                "with no parameter for the input_scale / weight_scale this ModelOpt checkpoint "
-                "stores for it")
-            return [f"vLLM {version_label(version)} stops loading the weights: {load.file} "
-                    f"builds {gate} unquantized (quant_config=None), {how} (its "
-                    f"{quant.excluded_key or 'exclude_modules'} does not name the gate): "
-                    f"{raised}."]
-    return []
+            return load, gates[0], raised
+    return None
 
 
 def gptq_gate_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:

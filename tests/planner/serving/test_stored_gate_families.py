@@ -90,12 +90,15 @@ def test_kimi_vl_and_k25_key_error_by_their_checkpoint_names(version):
     ((0, 26, 0), VALUE_ERROR), ((0, 34, 0), VALUE_ERROR)])
 def test_ernie45_moe_key_error_then_value_error_from_0_26(version, raised):
     """Ernie4_5_MoeForCausalLM's loop (0.9.2), Ernie4_5_MoeModel's (0.10.0-0.25.x), its
-    AutoWeightsLoader from 0.26.0. SMALL_ERNIE's MoE layers: 1 and 3."""
-    spec = _modelopt(SMALL_ERNIE, ["lm_head"])
+    AutoWeightsLoader from 0.26.0. SMALL_ERNIE's MoE layers: 1 and 3. Exported under
+    transformers 4.57.1, whose modeling_ernie4_5_moe.py builds the gate nn.Linear (quantized;
+    test_stored_gate_exporter)."""
+    ernie = {**SMALL_ERNIE, "transformers_version": "4.57.1"}
+    spec = _modelopt(ernie, ["lm_head"])
     assert _raised(spec, version) == raised
     assert _gate(spec, version) == "model.layers.1.mlp.gate"
-    assert _raised(_modelopt(SMALL_ERNIE, ["lm_head", "model.layers.1.mlp.gate",
-                                           "model.layers.3.mlp.gate"]), version) is None
+    assert _raised(_modelopt(ernie, ["lm_head", "model.layers.1.mlp.gate",
+                                     "model.layers.3.mlp.gate"]), version) is None
 
 
 GEMMA4_MOE = "google/gemma-4-26B-A4B"
