@@ -100,9 +100,10 @@ where 'X' holds a wildcard: '*mlp.gate*' becomes '*mlp.gate' and '*mlp.gate.*', 
 each router and no gate_up_proj; read whole (0.13.0-0.24.0 on Llama, Qwen3 ...), it fnmatches
 gate_up_proj too."""
 
-WRAPPER_ROOT = "model.language_model."
+WRAPPER_ROOT = WRAPPED_ROOT[0]
 """The root transformers gives a multimodal checkpoint's text layers
-('model.language_model.layers.0.self_attn'), which ModelOpt writes into its lists."""
+('model.language_model.layers.0.self_attn'), which ModelOpt writes into its lists
+(layer_names.WRAPPED_ROOT's first)."""
 
 WRAPPER_READ_FROM: dict[str, tuple[int, int, int]] = {
     "Gemma3ForConditionalGeneration": (0, 10, 2), "Gemma4ForConditionalGeneration": (0, 19, 0),
