@@ -151,7 +151,12 @@ def _since(table: dict[str, tuple[int, int, int]], spec: ModelSpec,
     """Whether the model's architecture is in `table` from a release at or before `version`
     (None: any) and `floor`."""
     since = table.get(spec.architectures[0]) if spec.architectures else None
-    return since is not None and (version is None or version >= max(since, floor))
+    return since is not None and _reached(max(since, floor), version)
+
+
+def _reached(first: tuple[int, int, int] | None, version: tuple[int, int, int] | None) -> bool:
+    """Whether vLLM `version` (None: the newest) is `first` or later (None: no release is)."""
+    return first is not None and (version is None or version >= first)
 
 
 def modelopt_read(spec: ModelSpec, entries: tuple[str, ...],
@@ -262,8 +267,7 @@ def maps_names(method: str, version: tuple[int, int, int] | None) -> bool:
     """Whether `method` renames its list with the model's hf_to_vllm_mapper in `version` (None:
     the newest) (MAPPER_FIRST; a method it does not name, Fp8Config's and
     CompressedTensorsConfig's, from 0.9.2)."""
-    first = MAPPER_FIRST.get(method, (0, 9, 2))
-    return first is not None and (version is None or version >= first)
+    return _reached(MAPPER_FIRST.get(method, (0, 9, 2)), version)
 
 
 def exact_read(spec: ModelSpec, entries: tuple[str, ...],
@@ -281,8 +285,7 @@ def wrapper_mapped(spec: ModelSpec, version: tuple[int, int, int] | None) -> boo
     """Whether this model is a multimodal wrapper (layer_names.vllm_wrapped) whose class's
     hf_to_vllm_mapper renames 'model.language_model.' to 'language_model.model.' in vLLM
     `version` (None: the newest; layer_names.WRAPPED)."""
-    first = WRAPPED.get(spec.model_type)
-    return vllm_wrapped(spec) and first is not None and (version is None or version >= first)
+    return vllm_wrapped(spec) and _reached(WRAPPED.get(spec.model_type), version)
 
 
 _GLOB = re.compile(r"[*?\[]")
