@@ -8,6 +8,8 @@ with a validator of their own refuse any llama3 block (own_validator_errors).
 Read in the transformers 4.57.6 wheel (models/<type>/configuration_<type>.py, every config
 class's __init__ read by an AST scan) and the vLLM 0.12.0-0.19.0 wheels."""
 
+from collections.abc import Callable
+
 from planner.model.spec import ModelSpec, WindowInputs
 from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
@@ -178,6 +180,23 @@ def nested_theta_errors(spec: ModelSpec, version: Version, overridden: bool) -> 
             "or plan a later release."]
 
 
+def _loads_flat_scaling(w: WindowInputs, version: Version) -> bool:
+    """Whether vLLM `version` loads config.json's rope object as one flat rope_scaling block
+    under transformers 4 (before TRANSFORMERS_5_ALLOWED_FROM), where a config class's
+    validation of it applies."""
+    return version < TRANSFORMERS_5_ALLOWED_FROM and not w.ropes_parameters_only \
+        and not w.ropes_nested
+
+
+def _config_json_errors(spec: ModelSpec, version: Version, overridden: bool,
+                        error_of: Callable[[WindowInputs, Version], str | None]) -> list[str]:
+    """`error_of`'s error for the model's text config as a list; [] where it has none and
+    where --hf-overrides sets the rope block (`overridden`: config.json's own is not known)."""
+    w = spec.window
+    error = None if w is None or overridden else error_of(w, version)
+    return [error] if error else []
+
+
 def llama3_validation_error(w: WindowInputs, version: Version) -> str | None:
     """transformers 4's error loading config.json's flat llama3 rope_scaling block without a
     usable original_max_position_embeddings, for the config classes that validate it
@@ -188,7 +207,7 @@ def llama3_validation_error(w: WindowInputs, version: Version) -> str | None:
     lists 'rope_type' too).
     rope_keys.llama3_original_errors asks it where vLLM would fill the key from a top-level
     original_max_position_embeddings (VALIDATED_TYPES' NOTE)."""
-    if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
+    if not _loads_flat_scaling(w, version):
         return None
     if w.text_model_type not in VALIDATED_TYPES or [r.rope_type for r in w.ropes] != ["llama3"]:
         return None
@@ -218,15 +237,13 @@ def own_validator_errors(spec: ModelSpec, version: Version, overridden: bool) ->
     (`overridden`: config.json's own is not known). E.g. Phi-4 (model_type phi3) given
     Llama-3.1's block: refused on 0.9.0-0.19.0 whether or not the block gives
     original_max_position_embeddings."""
-    w = spec.window
-    error = None if w is None or overridden else llama3_class_error(w, version)
-    return [error] if error else []
+    return _config_json_errors(spec, version, overridden, llama3_class_error)
 
 
 def llama3_class_error(w: WindowInputs, version: Version) -> str | None:
     """own_validator_errors' error for the text config `w`, or None; rope_keys.
     llama3_original_errors asks it too, as the load stops before get_rope's KeyError."""
-    if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
+    if not _loads_flat_scaling(w, version):
         return None
     if w.text_model_type not in OWN_VALIDATOR_TYPES or "llama3" not in (
             r.rope_type for r in w.ropes):
@@ -278,7 +295,7 @@ def legacy_type_error(w: WindowInputs, version: Version) -> str | None:
     into rope_type (UNCOPIED_TYPES), on vLLM `version` before TRANSFORMERS_5_ALLOWED_FROM
     (0.9.0-0.11.x allow transformers 4.57 too: OWN_VALIDATOR_TYPES' NOTE); None elsewhere.
     E.g. Gemma 3 with {"type": "linear", "factor": 8.0}: refused on 0.9.1-0.19.0."""
-    if version >= TRANSFORMERS_5_ALLOWED_FROM or w.ropes_parameters_only or w.ropes_nested:
+    if not _loads_flat_scaling(w, version):
         return None
     if w.text_model_type not in UNCOPIED_TYPES or len(w.ropes) != 1:
         return None
@@ -299,6 +316,4 @@ def legacy_type_error(w: WindowInputs, version: Version) -> str | None:
 def legacy_type_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
     """legacy_type_error for the model's text config; [] where --hf-overrides sets the rope
     block (`overridden`: config.json's own is not known)."""
-    w = spec.window
-    error = None if w is None or overridden else legacy_type_error(w, version)
-    return [error] if error else []
+    return _config_json_errors(spec, version, overridden, legacy_type_error)
