@@ -174,6 +174,11 @@ def _shell_words(command: str) -> list[str]:
 CAVEAT_HEAD_CHARS = 90
 """The longest head of a warning caveats_line gives whole."""
 
+CAVEAT_LINE_CHARS = 130
+"""The longest caveats_line: one line of the main pane at 1280 px (about 137 characters of its
+caption text); a second line pushed TTFT, TPOT, Weights and KV pool per GPU below the fold at
+1366x768 (DeepSeek-V4-Flash with three warnings)."""
+
 
 def caveats_line(warnings: list[str]) -> str:
     """The plan's warnings in one line under the verdict, each by its head (up to its first
@@ -182,7 +187,7 @@ def caveats_line(warnings: list[str]) -> str:
     what they hold under, so it changes how they read (a DGX Spark's unified memory: the
     host's processes count against vLLM's start-up check), and under the figures it was below
     the fold at 1280x800 (gpt-oss-120b on a DGX Spark). One line, not the warnings: they
-    pushed TTFT and TPOT out of view."""
+    pushed TTFT and TPOT out of view; the heads that fit CAVEAT_LINE_CHARS, then how many more."""
     heads = []
     for warning in warnings:
         head = re.split(r": |\. ", warning, maxsplit=1)[0].rstrip(".")
@@ -193,4 +198,14 @@ def caveats_line(warnings: list[str]) -> str:
             head += "…"
         heads.append(head)
     told = "the warning" if len(heads) == 1 else f"the {len(heads)} warnings"
-    return f"Read the figures with {told} under them: {'; '.join(heads)}."
+    line = f"Read the figures with {told} under them"
+    shown: list[str] = []
+    for head in heads:  # in order, while the line and its "and N more" stay in one line
+        left = len(heads) - len(shown) - 1
+        more = f"; and {left} more" if left else ""
+        if len(f"{line}: {'; '.join([*shown, head])}{more}.") > CAVEAT_LINE_CHARS:
+            break
+        shown.append(head)
+    left = len(heads) - len(shown)
+    more = f"; and {left} more" if shown and left else ""
+    return f"{line}: {'; '.join(shown)}{more}." if shown else f"{line}."
