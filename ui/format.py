@@ -200,12 +200,16 @@ def caveats_line(warnings: list[str]) -> str:
     told = "the warning" if len(heads) == 1 else f"the {len(heads)} warnings"
     line = f"Read the figures with {told} under them"
     shown: list[str] = []
-    for head in heads:  # in order, while the line and its "and N more" stay in one line
-        left = len(heads) - len(shown) - 1
-        more = f"; and {left} more" if left else ""
-        if len(f"{line}: {'; '.join([*shown, head])}{more}.") > CAVEAT_LINE_CHARS:
+    for head in heads:  # in order, while the line with its "and N more" stays in one line
+        if len(_caveat(line, [*shown, head], len(heads) - len(shown) - 1)) > CAVEAT_LINE_CHARS:
             break
         shown.append(head)
-    left = len(heads) - len(shown)
-    more = f"; and {left} more" if shown and left else ""
-    return f"{line}: {'; '.join(shown)}{more}." if shown else f"{line}."
+    return _caveat(line, shown, len(heads) - len(shown))
+
+
+def _caveat(line: str, shown: list[str], left: int) -> str:
+    """caveats_line's text: `line`, the `shown` heads and how many are `left` (none shown: the
+    count in `line` alone)."""
+    if not shown:
+        return f"{line}."
+    return f"{line}: {'; '.join(shown)}{f'; and {left} more' if left else ''}."
